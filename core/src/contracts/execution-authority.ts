@@ -1,0 +1,85 @@
+import type { ComponentHealth } from './common.js';
+import type { Logger } from '../logging.js';
+
+/** What a prompt carries to the agent. */
+export interface PromptInput {
+  text: string;
+  /** Attachments already fetched and stored as artifacts. */
+  attachments?: { artifactId: string; filename: string; mimeType?: string; dataUrl?: string }[];
+}
+
+/** Events of one run, in the order the executor produced them. `cursor` resumes a stream. */
+export type RuntimeEvent = RuntimeEventBody & { runId: string; cursor?: string; at?: string };
+
+export type RuntimeEventBody =
+  | { type: 'run.started' }
+  | { type: 'assistant.delta'; messageId: string; text: string }
+  /** A snapshot of an assistant message; later snapshots of the same id replace earlier ones. */
+  | { type: 'assistant.message'; messageId: string; text: string }
+  | { type: 'tool.started'; callId: string; tool: string; title?: string }
+  | { type: 'tool.finished'; callId: string; tool: string; status: 'completed' | 'failed'; error?: string }
+  | { type: 'permission.requested'; interactionId: string; title: string; detail?: string }
+  | { type: 'question.asked'; interactionId: string; question: string; options: string[] }
+  | { type: 'run.completed'; finalText?: string }
+  | { type: 'run.failed'; error: { code: string; message: string; retryable: boolean } };
+
+export type RuntimeEventType = RuntimeEventBody['type'];
+
+/** True for `run.completed` and `run.failed`: the stream of a run ends after one of them. */
+export function isTerminalRuntimeEvent(event: RuntimeEvent): boolean {
+  return event.type === 'run.completed' || event.type === 'run.failed';
+}
+
+export interface PromptOptions {
+  /** Same key → same run; a retried job must not start a second run. */
+  idempotencyKey: string;
+  /** The gateway aborts the run at this time. */
+  deadline: Date;
+  traceId?: string;
+}
+
+export type InteractionAnswer =
+  | { kind: 'permission'; decision: 'once' | 'always' | 'reject' }
+  | { kind: 'question'; answers: string[] };
+
+export interface ExecutorContext {
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Who runs the agent: a private OpenCode (standalone) or Open Cowork Cloud (cloud channel).
+ *
+ * The kernel calls `bindSession` once per gateway session (idempotent), `prompt` once per
+ * prompt job (idempotent by key), and then reads `events` until a terminal event.
+ */
+export interface ExecutionAuthority {
+  // identity
+  readonly id: string;
+  readonly kind: string;
+
+  // lifecycle
+  start(ctx: ExecutorContext): Promise<void>;
+  stop(): Promise<void>;
+  health(): Promise<ComponentHealth>;
+
+  // sessions and runs
+  /** Returns the executor's session for a gateway session, creating it on first use. */
+  bindSession(request: { sessionId: string; title: string; executorSessionId?: string }): Promise<{ executorSessionId: string }>;
+  /** Starts a run; a repeated idempotency key returns the existing run. */
+  prompt(executorSessionId: string, input: PromptInput, options: PromptOptions): Promise<{ runId: string }>;
+  /** The ordered events of one run, ending after `run.completed` or `run.failed`. */
+  events(executorSessionId: string, options: { runId: string; after?: string; signal?: AbortSignal }): AsyncIterable<RuntimeEvent>;
+  /** Answers a permission request or a question. */
+  answer(interactionId: string, answer: InteractionAnswer): Promise<void>;
+  abort(runId: string): Promise<void>;
+}
+
+/** Thrown by executors when the runtime cannot be reached; the kernel retries the job later. */
+export class ExecutorUnavailableError extends Error {
+  readonly code = 'executor.unavailable';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ExecutorUnavailableError';
+  }
+}

@@ -1,0 +1,409 @@
+import type { ComponentHealth, JsonObject, Role } from './common.js';
+import type { DeliveryTarget, OutboundMessage } from './provider.js';
+
+// ---- identities ---------------------------------------------------------------------------
+
+export type IdentityStatus = 'active' | 'disabled';
+
+/**
+ * Who a channel sender is. `provider` is the provider instance id (`slack-prod`); an identity
+ * with an empty `workspaceId` only authorizes messages that carry no workspace id.
+ */
+export interface Identity {
+  identityId: string;
+  provider: string;
+  workspaceId: string;
+  externalUserId: string;
+  role: Role;
+  status: IdentityStatus;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface IdentityKey {
+  provider: string;
+  workspaceId?: string;
+  externalUserId: string;
+}
+
+export interface IdentityRepository {
+  /** Creates or updates the identity with this exact key. */
+  upsert(input: IdentityKey & { role: Role; status?: IdentityStatus }): Promise<Identity>;
+  /** Exact lookup: an unscoped identity does not match a key with a workspace id. */
+  find(key: IdentityKey): Promise<Identity | null>;
+  list(filter?: { provider?: string; status?: IdentityStatus }): Promise<Identity[]>;
+  /** Sets status `disabled`; null when no such identity. */
+  disable(key: IdentityKey): Promise<Identity | null>;
+  summary(): Promise<{ total: number; active: number; promptCapable: number }>;
+}
+
+// ---- sessions and their events ------------------------------------------------------------
+
+export type SessionStatus = 'idle' | 'running' | 'blocked' | 'failed' | 'completed';
+
+/** A channel thread: one session per (instance, workspace, chat, thread). */
+export interface ThreadKey {
+  instance: string;
+  workspaceId?: string;
+  chatId: string;
+  threadId?: string;
+}
+
+export interface Session {
+  sessionId: string;
+  instance: string;
+  providerKind: string;
+  workspaceId: string;
+  chatId: string;
+  /** Empty string when the chat has no threads. */
+  threadId: string;
+  title: string;
+  status: SessionStatus;
+  /** The executor's session id; written once. */
+  executorSessionId: string | null;
+  lastEventSeq: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SessionRepository {
+  /** Idempotent per thread; a new session gets event #1 `session.created`. */
+  findOrCreate(key: ThreadKey & { providerKind: string; title: string }): Promise<{ session: Session; created: boolean }>;
+  get(sessionId: string): Promise<Session | null>;
+  /** Write-once: the first executor session id wins and is returned thereafter. */
+  setExecutorSession(sessionId: string, executorSessionId: string): Promise<Session>;
+  setStatus(sessionId: string, status: SessionStatus): Promise<Session>;
+  list(options?: { limit?: number; status?: SessionStatus }): Promise<Session[]>;
+}
+
+export interface SessionEvent {
+  sessionId: string;
+  /** Per-session, gapless, starting at 1. */
+  seq: number;
+  type: string;
+  payload: JsonObject;
+  traceId: string | null;
+  createdAt: Date;
+}
+
+export interface NewSessionEvent {
+  type: string;
+  payload: JsonObject;
+  traceId?: string;
+}
+
+export interface SessionEventRepository {
+  /** Appends in order with consecutive `seq`s, atomically; safe under concurrent writers. */
+  append(sessionId: string, events: NewSessionEvent[]): Promise<SessionEvent[]>;
+  list(sessionId: string, options?: { afterSeq?: number; limit?: number }): Promise<SessionEvent[]>;
+}
+
+// ---- inbound claims -----------------------------------------------------------------------
+
+/** The durable dedupe key of a provider event (seed 001 "Delivery Drain And Local State"). */
+export interface InboundKey {
+  org?: string;
+  provider: string;
+  instance: string;
+  workspaceId?: string;
+  eventType: string;
+  eventId: string;
+}
+
+export type InboundClaimStatus = 'processing' | 'completed' | 'failed';
+
+export interface InboundClaim {
+  key: string;
+  instance: string;
+  eventId: string;
+  status: InboundClaimStatus;
+  owner: string;
+  token: string;
+  leaseExpiresAt: Date;
+  retryable: boolean;
+  attempts: number;
+  traceId: string;
+  lastError: string | null;
+  result: JsonObject | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type ClaimOutcome = { outcome: 'claimed'; claim: InboundClaim } | { outcome: 'duplicate'; claim: InboundClaim };
+
+export interface InboundRepository {
+  /**
+   * Claims a provider event. A completed event, one still processing under a live lease, or a
+   * failed one not marked retryable is a `duplicate`; an expired or retryable claim is taken over.
+   */
+  claim(key: InboundKey, options: { owner: string; leaseMs: number; traceId: string; now?: Date }): Promise<ClaimOutcome>;
+  complete(key: string, token: string, result?: JsonObject): Promise<InboundClaim>;
+  fail(key: string, token: string, options: { retryable: boolean; error: string }): Promise<InboundClaim>;
+  get(key: string): Promise<InboundClaim | null>;
+  findByEventId(instance: string, eventId: string): Promise<InboundClaim[]>;
+}
+
+// ---- jobs ---------------------------------------------------------------------------------
+
+export const JOB_KINDS = ['prompt', 'workflow', 'watch', 'team_task'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+export type JobStatus = 'pending' | 'running' | 'completed' | 'failed' | 'dead';
+
+export interface Job {
+  jobId: string;
+  kind: JobKind;
+  status: JobStatus;
+  idempotencyKey: string;
+  /** Jobs sharing a queue key run one at a time in FIFO order (one queue per session). */
+  queueKey: string | null;
+  sessionId: string | null;
+  payload: JsonObject;
+  traceId: string | null;
+  attempts: number;
+  maxAttempts: number;
+  runAt: Date;
+  claimedBy: string | null;
+  claimToken: string | null;
+  leaseExpiresAt: Date | null;
+  lastError: string | null;
+  result: JsonObject | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewJob {
+  kind: JobKind;
+  idempotencyKey: string;
+  payload: JsonObject;
+  sessionId?: string;
+  queueKey?: string;
+  runAt?: Date;
+  maxAttempts?: number;
+  traceId?: string;
+}
+
+export interface JobRepository {
+  /** Idempotent by `idempotencyKey`: a repeat returns the existing job with `created: false`. */
+  enqueue(job: NewJob): Promise<{ job: Job; created: boolean }>;
+  /**
+   * Claims the next due job: `pending` with `runAt <= now`, or `running` with an expired lease.
+   * Only the oldest unfinished job of a queue key is eligible, and never while another job of
+   * that queue holds a live lease. Claiming increments `attempts`; an expired job already at
+   * `maxAttempts` becomes `dead` instead.
+   */
+  claim(options: { workerId: string; leaseMs: number; kinds?: readonly JobKind[]; now?: Date }): Promise<Job | null>;
+  /** Extends the lease; throws `store.stale_claim` if the claim was lost. */
+  heartbeat(jobId: string, token: string, leaseMs: number): Promise<Job>;
+  complete(jobId: string, token: string, result?: JsonObject): Promise<Job>;
+  /**
+   * Records a failure. With `retryAt` and attempts left the job goes back to `pending`; with
+   * `retryAt` and no attempts left it is `dead`; without `retryAt` it is `failed` for good.
+   */
+  fail(jobId: string, token: string, options: { error: string; retryAt?: Date }): Promise<Job>;
+  get(jobId: string): Promise<Job | null>;
+  list(options?: { status?: JobStatus; kind?: JobKind; limit?: number }): Promise<Job[]>;
+  /** Number of unfinished jobs of the same queue ahead of this one (0 = runs next). */
+  queuePosition(jobId: string): Promise<number>;
+  countByStatus(): Promise<Record<JobStatus, number>>;
+}
+
+// ---- deliveries outbox --------------------------------------------------------------------
+
+export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'dead';
+export type DeliveryPurpose = 'reply' | 'notice' | 'error';
+
+export interface DeliveryChunk {
+  /** `<deliveryId>:chunk:<n>`, n from 1; the provider-side idempotency key. */
+  chunkId: string;
+  message: OutboundMessage;
+  providerMessageId: string | null;
+  sentAt: Date | null;
+}
+
+/**
+ * One logical outbound message (a reply, a notice), split into ordered chunks. The worker
+ * sends chunks in order and records each, so a retry resumes at the first unsent chunk.
+ */
+export interface Delivery {
+  deliveryId: string;
+  instance: string;
+  target: DeliveryTarget;
+  purpose: DeliveryPurpose;
+  sessionId: string | null;
+  jobId: string | null;
+  traceId: string | null;
+  chunks: DeliveryChunk[];
+  chunksSent: number;
+  status: DeliveryStatus;
+  attempts: number;
+  maxAttempts: number;
+  nextAttemptAt: Date;
+  claimedBy: string | null;
+  claimToken: string | null;
+  leaseExpiresAt: Date | null;
+  lastError: string | null;
+  deadReason: string | null;
+  /** After this time an unsent delivery is dead-lettered as stale instead of sent. */
+  expiresAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewDelivery {
+  deliveryId: string;
+  instance: string;
+  target: DeliveryTarget;
+  purpose: DeliveryPurpose;
+  chunks: { chunkId: string; message: OutboundMessage }[];
+  sessionId?: string;
+  jobId?: string;
+  traceId?: string;
+  maxAttempts?: number;
+  expiresAt: Date;
+}
+
+export interface DeliveryRepository {
+  /** Idempotent by `deliveryId`. */
+  enqueue(delivery: NewDelivery): Promise<{ delivery: Delivery; created: boolean }>;
+  /** Claims a due delivery (`pending` and due, or `sending` with an expired lease); increments `attempts`. */
+  claim(options: { workerId: string; leaseMs: number; now?: Date; excludeInstances?: readonly string[] }): Promise<Delivery | null>;
+  markChunkSent(deliveryId: string, token: string, index: number, providerMessageId: string): Promise<Delivery>;
+  complete(deliveryId: string, token: string): Promise<Delivery>;
+  /** Back to `pending` until `nextAttemptAt`. */
+  retry(deliveryId: string, token: string, options: { nextAttemptAt: Date; error: string }): Promise<Delivery>;
+  /** Dead-letters; `token` null for operator or stale-sweep actions. */
+  deadLetter(deliveryId: string, token: string | null, reason: string): Promise<Delivery>;
+  /** Operator retry: a dead delivery goes back to `pending` with fresh attempts and expiry. */
+  requeue(deliveryId: string, options: { expiresAt: Date; now?: Date }): Promise<Delivery>;
+  get(deliveryId: string): Promise<Delivery | null>;
+  list(options?: { status?: DeliveryStatus; traceId?: string; limit?: number }): Promise<Delivery[]>;
+  countByStatus(): Promise<Record<DeliveryStatus, number>>;
+}
+
+// ---- audit, artifacts, leases ---------------------------------------------------------------
+
+/** Append-only; metadata never holds message text or secrets. */
+export interface AuditEvent {
+  auditId: string;
+  type: string;
+  actor: string;
+  metadata: JsonObject;
+  traceId: string | null;
+  createdAt: Date;
+}
+
+export interface AuditRepository {
+  record(event: { type: string; actor: string; metadata: JsonObject; traceId?: string }): Promise<AuditEvent>;
+  list(options?: { type?: string; traceId?: string; limit?: number }): Promise<AuditEvent[]>;
+}
+
+export interface Artifact {
+  artifactId: string;
+  sessionId: string | null;
+  filename: string;
+  contentType: string;
+  storageUri: string;
+  sizeBytes: number;
+  createdAt: Date;
+}
+
+export interface ArtifactRepository {
+  record(artifact: Omit<Artifact, 'artifactId' | 'createdAt'> & { artifactId?: string }): Promise<Artifact>;
+  get(artifactId: string): Promise<Artifact | null>;
+  list(options?: { sessionId?: string; limit?: number }): Promise<Artifact[]>;
+}
+
+/** A named, time-limited lock; `token` changes on every acquisition. */
+export interface Lease {
+  name: string;
+  holder: string;
+  token: string;
+  expiresAt: Date;
+}
+
+export interface LeaseRepository {
+  /** Succeeds when free, expired, or already held by `holder`; null when someone else holds it. */
+  acquire(name: string, holder: string, ttlMs: number, now?: Date): Promise<Lease | null>;
+  /** Null when the lease was lost (expired and taken, or released). */
+  renew(lease: Lease, ttlMs: number, now?: Date): Promise<Lease | null>;
+  release(lease: Lease): Promise<void>;
+  get(name: string): Promise<Lease | null>;
+}
+
+// ---- retention, backup, trace ---------------------------------------------------------------
+
+export interface RetentionCutoffs {
+  sessions: Date;
+  artifacts: Date;
+  audit: Date;
+  jobs: Date;
+}
+
+export interface RetentionResult {
+  sessionsDeleted: number;
+  eventsDeleted: number;
+  artifactsDeleted: number;
+  auditEventsDeleted: number;
+  jobsDeleted: number;
+}
+
+/** One row of an exported manifest; `importManifest` accepts what `exportManifest` yields. */
+export type ManifestRecord =
+  | { table: 'identity'; row: Identity }
+  | { table: 'session'; row: Session }
+  | { table: 'event'; row: SessionEvent }
+  | { table: 'job'; row: Job }
+  | { table: 'delivery'; row: Delivery }
+  | { table: 'audit'; row: AuditEvent }
+  | { table: 'artifact'; row: Artifact };
+
+/** Everything the gateway knows about one inbound event, for "where is my message?". */
+export interface TraceReport {
+  traceId: string;
+  inbound: InboundClaim[];
+  jobs: Job[];
+  events: SessionEvent[];
+  deliveries: Delivery[];
+  audit: AuditEvent[];
+}
+
+/**
+ * Durable gateway state as small repositories behind one interface. `memory-store` and
+ * `pg-store` pass the same conformance suite (`describeStoreConformance`).
+ */
+export interface Store {
+  readonly kind: string;
+  /** `durable`: state survives a restart; `shared`: several processes may use it at once. */
+  readonly capabilities: { durable: boolean; shared: boolean };
+
+  start(): Promise<void>;
+  close(): Promise<void>;
+  health(): Promise<ComponentHealth>;
+
+  readonly identities: IdentityRepository;
+  readonly sessions: SessionRepository;
+  readonly events: SessionEventRepository;
+  readonly inbound: InboundRepository;
+  readonly jobs: JobRepository;
+  readonly deliveries: DeliveryRepository;
+  readonly audit: AuditRepository;
+  readonly artifacts: ArtifactRepository;
+  readonly leases: LeaseRepository;
+
+  /**
+   * Deletes what the seed's "Backup And Retention" lists, only while `lease` is held (throws
+   * `store.lease_lost` otherwise). Keeps running/blocked sessions and any session with an
+   * unfinished job.
+   */
+  prune(cutoffs: RetentionCutoffs, lease: Lease): Promise<RetentionResult>;
+  exportManifest(): AsyncIterable<ManifestRecord>;
+  importManifest(records: AsyncIterable<ManifestRecord> | Iterable<ManifestRecord>): Promise<Record<ManifestRecord['table'], number>>;
+  trace(traceId: string): Promise<TraceReport>;
+}
+
+/** The string form of an inbound key, shared by every store. */
+export function inboundClaimKey(key: InboundKey): string {
+  return [key.org ?? '', key.provider, key.instance, key.workspaceId ?? '', key.eventType, key.eventId]
+    .map((part) => encodeURIComponent(part))
+    .join('|');
+}

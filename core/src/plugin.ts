@@ -1,0 +1,40 @@
+import type { DependencyContainer } from 'tsyringe';
+import * as v from 'valibot';
+import type { InstanceInfo, PluginKind } from './tokens.js';
+
+const PLUGIN_BRAND = Symbol.for('cowork-gateway.plugin');
+
+/** What a plugin author writes; see {@link definePlugin}. */
+export interface PluginSpec<S extends v.GenericSchema = v.GenericSchema> {
+  /** Equals the npm package name (or a file-local name for relative plugins). */
+  name: string;
+  kind: PluginKind;
+  /** Range of @cowork-gateway/core versions supported, e.g. `^0.1.0`. Default: any. */
+  core?: string;
+  /** One line shown by `validate` and in docs. */
+  description?: string;
+  /** valibot schema of `options`; exported as JSON Schema for docs and editors. */
+  configSchema: S;
+  /**
+   * Binds the plugin's classes in the child container the kernel made for this instance.
+   * Synchronous, no I/O: I/O starts in `start()`.
+   */
+  register(container: DependencyContainer, options: v.InferOutput<S>, instance: InstanceInfo): void;
+}
+
+/** A plugin object as loaded from a module's default export. */
+export type GatewayPlugin<S extends v.GenericSchema = v.GenericSchema> = Readonly<PluginSpec<S>> & {
+  readonly [PLUGIN_BRAND]: true;
+};
+
+/** Declares a plugin: a typed plain object, default-exported by the plugin module. */
+export function definePlugin<S extends v.GenericSchema>(spec: PluginSpec<S>): GatewayPlugin<S> {
+  return Object.freeze({ ...spec, [PLUGIN_BRAND]: true as const });
+}
+
+export function isGatewayPlugin(value: unknown): value is GatewayPlugin {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PLUGIN_BRAND] === true;
+}
+
+/** The pattern every instance id must match (kebab-case, starts with a letter, ≤ 64 chars). */
+export const INSTANCE_ID_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
