@@ -1,0 +1,80 @@
+import { ROLES, type Role } from '../contracts/common.js';
+import type { IdentityKey } from '../contracts/store.js';
+import { AdminBadRequest, StoreNotFound } from '../errors.js';
+import type { HttpRequest, HttpResponse, HttpRoute } from '../http/index.js';
+import type { Kernel } from './kernel.js';
+
+/**
+ * Operator endpoints behind the admin token: "where is my message?" traces, identities (so a
+ * memory-store gateway can be managed while it runs), and the dead-letter queue.
+ */
+export function adminRoutes(kernel: Kernel): HttpRoute[] {
+  const { store } = kernel.context;
+  return [
+    route('GET', '/admin/trace', async (req) => {
+      const traceIds = await traceIdsFor(kernel, req);
+      const reports = await Promise.all(traceIds.map((id) => store.trace(id)));
+      return ok({ traces: reports });
+    }),
+    route('GET', '/admin/identities', async (req) => ok({ identities: await store.identities.list({ provider: req.query.provider || undefined }) })),
+    route('POST', '/admin/identities', async (req) => {
+      const input = identityInput(req.body, true);
+      return ok({ identity: await store.identities.upsert(input as IdentityKey & { role: Role }) });
+    }),
+    route('POST', '/admin/identities/disable', async (req) => {
+      const identity = await store.identities.disable(identityInput(req.body, false));
+      if (!identity) throw new StoreNotFound({ what: 'identity', id: JSON.stringify(req.body) });
+      return ok({ identity });
+    }),
+    route('GET', '/admin/deliveries', async (req) => {
+      const status = req.query.status as 'pending' | 'sending' | 'sent' | 'dead' | undefined;
+      if (status && !['pending', 'sending', 'sent', 'dead'].includes(status)) throw new AdminBadRequest({ reason: 'status must be pending, sending, sent or dead' });
+      return ok({ deliveries: await store.deliveries.list({ status, limit: 200 }), counts: await store.deliveries.countByStatus() });
+    }),
+    route('POST', '/admin/deliveries/:deliveryId/retry', async (req) => {
+      const delivery = await store.deliveries.get(req.params.deliveryId!);
+      if (!delivery) throw new StoreNotFound({ what: 'delivery', id: req.params.deliveryId! });
+      if (delivery.status !== 'dead') throw new AdminBadRequest({ reason: `delivery is ${delivery.status}; only dead deliveries can be retried` });
+      const requeued = await store.deliveries.requeue(delivery.deliveryId, { expiresAt: kernel.context.deliveryExpiry() });
+      kernel.context.wakeDeliveries();
+      return ok({ delivery: requeued });
+    }),
+  ];
+}
+
+function route(method: HttpRoute['method'], path: string, handle: (req: HttpRequest) => Promise<HttpResponse>): HttpRoute {
+  return { method, path, auth: 'admin', handle };
+}
+
+function ok(body: unknown): HttpResponse {
+  return { status: 200, body };
+}
+
+async function traceIdsFor(kernel: Kernel, req: HttpRequest): Promise<string[]> {
+  if (req.query.traceId) return [req.query.traceId];
+  if (req.query.instance && req.query.eventId) {
+    const claims = await kernel.context.store.inbound.findByEventId(req.query.instance, req.query.eventId);
+    return claims.map((c) => c.traceId);
+  }
+  throw new AdminBadRequest({ reason: 'give ?traceId=… or ?instance=…&eventId=…' });
+}
+
+function identityInput(body: unknown, withRole: boolean): IdentityKey & { role?: Role; status?: 'active' | 'disabled' } {
+  if (typeof body !== 'object' || body === null) throw new AdminBadRequest({ reason: 'body must be a JSON object' });
+  const b = body as Record<string, unknown>;
+  const text = (name: string, required: boolean): string | undefined => {
+    const value = b[name];
+    if (value === undefined && !required) return undefined;
+    if (typeof value !== 'string' || value.length === 0) throw new AdminBadRequest({ reason: `"${name}" must be a non-empty string` });
+    return value;
+  };
+  const workspaceId = b.workspaceId ?? '';
+  if (typeof workspaceId !== 'string') throw new AdminBadRequest({ reason: '"workspaceId" must be a string' });
+  const key = { provider: text('provider', true)!, externalUserId: text('externalUserId', true)!, workspaceId };
+  if (!withRole) return key;
+  const role = text('role', true) as Role;
+  if (!ROLES.includes(role)) throw new AdminBadRequest({ reason: `"role" must be one of ${ROLES.join(', ')}` });
+  const status = text('status', false);
+  if (status !== undefined && status !== 'active' && status !== 'disabled') throw new AdminBadRequest({ reason: '"status" must be active or disabled' });
+  return { ...key, role, status: status as 'active' | 'disabled' | undefined };
+}

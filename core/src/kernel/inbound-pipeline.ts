@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import type { JsonObject } from '../contracts/common.js';
+import type { DeliveryTarget, InboundEvent } from '../contracts/provider.js';
+import { inboundClaimKey, type InboundKey } from '../contracts/store.js';
+import { WebhookPayloadInvalid } from '../errors.js';
+import { authorizePrompt } from './authorize.js';
+import type { KernelContext } from './context.js';
+
+/** What happened to one inbound event. */
+export interface IngestResult {
+  accepted: boolean;
+  duplicate: boolean;
+  traceId: string;
+  outcome: 'enqueued' | 'duplicate' | 'denied' | 'ignored' | 'refused';
+  jobId?: string;
+  sessionId?: string;
+}
+
+/**
+ * The inbound half of the kernel: claim the event durably (duplicates are no-ops), authorize
+ * the sender, bind the thread's session and enqueue a prompt job. The agent never runs on the
+ * caller's request: a job worker picks the job up.
+ */
+export class InboundPipeline {
+  constructor(private readonly kernel: KernelContext) {}
+
+  async ingest(event: InboundEvent): Promise<IngestResult> {
+    assertWellFormed(event);
+    const key: InboundKey = {
+      provider: event.provider,
+      instance: event.instance,
+      workspaceId: event.workspaceId,
+      eventType: event.kind,
+      eventId: event.eventId,
+    };
+    const claimed = await this.kernel.store.inbound.claim(key, {
+      owner: this.kernel.workerId,
+      leaseMs: this.kernel.settings.inboundLeaseMs,
+      traceId: randomUUID(),
+      now: this.kernel.clock.now(),
+    });
+    const { claim } = claimed;
+    const log = this.kernel.logger.child({ traceId: claim.traceId, instance: event.instance, eventId: event.eventId });
+    if (claimed.outcome === 'duplicate') {
+      log.info('inbound.duplicate', { status: claim.status });
+      return { accepted: true, duplicate: true, traceId: claim.traceId, outcome: 'duplicate' };
+    }
+    try {
+      const result = await this.process(event, claim.traceId);
+      await this.kernel.store.inbound.complete(claim.key, claim.token, toJson(result));
+      log.info('inbound.accepted', { outcome: result.outcome, jobId: result.jobId, sessionId: result.sessionId });
+      return result;
+    } catch (error) {
+      await this.kernel.store.inbound
+        .fail(claim.key, claim.token, { retryable: true, error: (error as Error).message })
+        .catch((failError: unknown) => log.error('inbound.fail_record_failed', { error: failError }));
+      log.error('inbound.failed', { error });
+      throw error;
+    }
+  }
+
+  private async process(event: InboundEvent, traceId: string): Promise<IngestResult> {
+    const target = replyTarget(event);
+    const base = { accepted: true, duplicate: false, traceId };
+    const decision = await authorizePrompt(this.kernel.store.identities, event);
+    if (!decision.allowed) {
+      await this.kernel.audit('prompt.denied', event.userId, deniedMetadata(event, decision.reason, decision.identity), traceId);
+      await this.kernel.notify({ kind: 'denied', reason: decision.reason }, target, `denied:${traceId}`, { traceId });
+      return { ...base, outcome: 'denied' };
+    }
+    if (event.kind === 'interaction') {
+      await this.kernel.notify({ kind: 'unsupported', what: 'Answering buttons' }, target, `interaction:${traceId}`, { traceId });
+      return { ...base, outcome: 'ignored' };
+    }
+    const text = (event.text ?? '').trim();
+    if (!text && event.attachments.length === 0) return { ...base, outcome: 'ignored' };
+    if (!this.kernel.executor) {
+      await this.kernel.notify({ kind: 'executor_not_configured' }, target, `refused:${traceId}`, { traceId });
+      return { ...base, outcome: 'refused' };
+    }
+    return this.enqueuePrompt(event, text, target, traceId);
+  }
+
+  private async enqueuePrompt(event: InboundEvent, text: string, target: DeliveryTarget, traceId: string): Promise<IngestResult> {
+    const { store } = this.kernel;
+    const { session } = await store.sessions.findOrCreate({
+      instance: event.instance,
+      workspaceId: event.workspaceId,
+      chatId: event.chatId,
+      threadId: event.threadId,
+      providerKind: event.provider,
+      title: text.slice(0, 80) || 'Gateway session',
+    });
+    const { job, created } = await store.jobs.enqueue({
+      kind: 'prompt',
+      idempotencyKey: `inbound:${inboundClaimKey({ provider: event.provider, instance: event.instance, workspaceId: event.workspaceId, eventType: event.kind, eventId: event.eventId })}`,
+      queueKey: session.sessionId,
+      sessionId: session.sessionId,
+      payload: toJson({ text, target, userId: event.userId, eventId: event.eventId, attachments: event.attachments }),
+      maxAttempts: this.kernel.settings.jobMaxAttempts,
+      traceId,
+    });
+    if (created) {
+      await store.events.append(session.sessionId, [
+        { type: 'user.message', payload: toJson({ text, userId: event.userId, eventId: event.eventId, jobId: job.jobId }), traceId },
+      ]);
+      const ahead = await store.jobs.queuePosition(job.jobId);
+      if (ahead > 0) await this.kernel.notify({ kind: 'queued', position: ahead }, target, `${job.jobId}:queued`, { sessionId: session.sessionId, traceId });
+      this.kernel.wakeJobs();
+    }
+    return { accepted: true, duplicate: false, traceId, outcome: 'enqueued', jobId: job.jobId, sessionId: session.sessionId };
+  }
+}
+
+function assertWellFormed(event: InboundEvent): void {
+  for (const field of ['eventId', 'chatId', 'userId', 'instance', 'provider'] as const) {
+    if (typeof event[field] !== 'string' || event[field].length === 0) {
+      throw new WebhookPayloadInvalid({ instance: String(event.instance), reason: `normalized event has no ${field}` });
+    }
+  }
+}
+
+function replyTarget(event: InboundEvent): DeliveryTarget {
+  return { instance: event.instance, chatId: event.chatId, threadId: event.threadId, replyToMessageId: event.messageId };
+}
+
+function deniedMetadata(event: InboundEvent, reason: string, identity: { identityId: string; role: string; status: string } | null): JsonObject {
+  return toJson({
+    provider: event.instance,
+    providerKind: event.provider,
+    providerWorkspaceId: event.workspaceId ?? '',
+    reason,
+    identityId: identity?.identityId ?? null,
+    identityRole: identity?.role ?? null,
+    identityStatus: identity?.status ?? null,
+  });
+}
+
+/** Drops undefined fields so a value fits the Store's JSON columns. */
+export function toJson(value: unknown): JsonObject {
+  return JSON.parse(JSON.stringify(value)) as JsonObject;
+}

@@ -1,0 +1,45 @@
+import type { DeliveryTarget } from '../contracts/provider.js';
+import type { RenderedMessage } from '../contracts/renderer.js';
+import type { Delivery, Store } from '../contracts/store.js';
+
+/** Chunk ids of a delivery: `<deliveryId>:chunk:<n>`, n from 1, deterministic. */
+export function chunkIdsFor(deliveryId: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${deliveryId}:chunk:${i + 1}`);
+}
+
+export interface EnqueueRenderedOptions {
+  /** Stable prefix, e.g. the job id: the delivery id is `<prefix>:<message.key>`. */
+  idPrefix: string;
+  target: DeliveryTarget;
+  sessionId?: string;
+  jobId?: string;
+  traceId?: string;
+  maxAttempts: number;
+  expiresAt: Date;
+}
+
+/**
+ * Puts rendered messages in the deliveries outbox. Idempotent: the same prefix and message key
+ * give the same delivery id, so re-rendering after a crash never sends twice.
+ */
+export async function enqueueRendered(store: Store, messages: readonly RenderedMessage[], options: EnqueueRenderedOptions): Promise<Delivery[]> {
+  const out: Delivery[] = [];
+  for (const message of messages) {
+    const deliveryId = `${options.idPrefix}:${message.key}`;
+    const chunkIds = chunkIdsFor(deliveryId, message.chunks.length);
+    const { delivery } = await store.deliveries.enqueue({
+      deliveryId,
+      instance: options.target.instance,
+      target: options.target,
+      purpose: message.purpose,
+      chunks: message.chunks.map((chunk, i) => ({ chunkId: chunkIds[i]!, message: chunk })),
+      sessionId: options.sessionId,
+      jobId: options.jobId,
+      traceId: options.traceId,
+      maxAttempts: options.maxAttempts,
+      expiresAt: options.expiresAt,
+    });
+    out.push(delivery);
+  }
+  return out;
+}

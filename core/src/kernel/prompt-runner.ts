@@ -1,0 +1,145 @@
+import type { JsonObject } from '../contracts/common.js';
+import {
+  ExecutorUnavailableError,
+  isTerminalRuntimeEvent,
+  type RuntimeEvent,
+} from '../contracts/execution-authority.js';
+import type { DeliveryTarget } from '../contracts/provider.js';
+import type { Job, Session } from '../contracts/store.js';
+import type { KernelContext } from './context.js';
+import { toJson } from './inbound-pipeline.js';
+import { enqueueRendered } from './outbox.js';
+
+/** What a finished prompt job tells the worker. */
+export type PromptOutcome =
+  | { status: 'completed'; runId: string }
+  | { status: 'failed'; runId: string | null; code: string; message: string; retryable: boolean };
+
+/**
+ * Runs one prompt job: binds the executor session, starts the run (idempotent by the job's
+ * key), persists every runtime event in order (deltas excepted), sends permission and question
+ * requests as they come, and on the terminal event puts the rendered final reply in the outbox.
+ */
+export class PromptRunner {
+  constructor(private readonly kernel: KernelContext) {}
+
+  async run(job: Job): Promise<PromptOutcome> {
+    const { store } = this.kernel;
+    const executor = this.kernel.executor;
+    if (!executor) throw new ExecutorUnavailableError('no executor is configured');
+    const session = job.sessionId ? await store.sessions.get(job.sessionId) : null;
+    if (!session) return { status: 'failed', runId: null, code: 'job.session_missing', message: 'the job names no existing session', retryable: false };
+    const payload = job.payload as { text?: string; target?: DeliveryTarget };
+    if (!payload.text || !payload.target) {
+      return { status: 'failed', runId: null, code: 'job.payload_invalid', message: 'prompt job is missing "text" or "target"', retryable: false };
+    }
+    await store.sessions.setStatus(session.sessionId, 'running');
+    const executorSessionId = await this.bindExecutorSession(session);
+    const deadline = new Date(this.kernel.clock.now().getTime() + this.kernel.settings.promptDeadlineMs);
+    const { runId } = await executor.prompt(executorSessionId, { text: payload.text }, { idempotencyKey: job.idempotencyKey, deadline, traceId: job.traceId ?? undefined });
+    const events = await this.followRun(job, session, executorSessionId, runId, deadline, payload.target);
+    const terminal = events[events.length - 1];
+    await this.deliverResult(job, session, events, payload.target);
+    if (terminal?.type === 'run.failed') {
+      await store.sessions.setStatus(session.sessionId, 'failed');
+      return { status: 'failed', runId, ...terminal.error };
+    }
+    await store.sessions.setStatus(session.sessionId, 'idle');
+    return { status: 'completed', runId };
+  }
+
+  private async bindExecutorSession(session: Session): Promise<string> {
+    if (session.executorSessionId) return session.executorSessionId;
+    const { executorSessionId } = await this.kernel.executor!.bindSession({ sessionId: session.sessionId, title: session.title });
+    const updated = await this.kernel.store.sessions.setExecutorSession(session.sessionId, executorSessionId);
+    return updated.executorSessionId ?? executorSessionId;
+  }
+
+  /** Reads the run's events until a terminal one, enforcing the deadline with an abort. */
+  private async followRun(job: Job, session: Session, executorSessionId: string, runId: string, deadline: Date, target: DeliveryTarget): Promise<RuntimeEvent[]> {
+    const controller = new AbortController();
+    const msLeft = Math.max(0, deadline.getTime() - this.kernel.clock.now().getTime());
+    const timer = setTimeout(() => controller.abort(), msLeft);
+    const collected: RuntimeEvent[] = [];
+    try {
+      const after = await this.lastPersistedCursor(session.sessionId, runId);
+      for await (const event of this.kernel.executor!.events(executorSessionId, { runId, after, signal: controller.signal })) {
+        collected.push(event);
+        await this.persist(session.sessionId, event, job);
+        await this.forwardInteraction(job, session, event, target);
+        if (isTerminalRuntimeEvent(event)) return collected;
+      }
+      if (!controller.signal.aborted) throw new ExecutorUnavailableError('the run\'s event stream ended before the run finished');
+    } catch (error) {
+      if (!controller.signal.aborted) throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    await this.kernel.executor!.abort(runId).catch((error: unknown) => this.kernel.logger.warn('run.abort_failed', { runId, error }));
+    const failed: RuntimeEvent = {
+      type: 'run.failed',
+      runId,
+      error: { code: 'run.deadline_exceeded', message: `the run did not finish within ${Math.round(this.kernel.settings.promptDeadlineMs / 1000)} s and was aborted`, retryable: false },
+    };
+    await this.persist(session.sessionId, failed, job);
+    collected.push(failed);
+    return collected;
+  }
+
+  private async persist(sessionId: string, event: RuntimeEvent, job: Job): Promise<void> {
+    if (event.type === 'assistant.delta') return;
+    const { type, ...rest } = event;
+    await this.kernel.store.events.append(sessionId, [{ type, payload: toJson({ ...rest, jobId: job.jobId }), traceId: job.traceId ?? undefined }]);
+  }
+
+  /** On a retried job, resume the executor stream after the last event already stored. */
+  private async lastPersistedCursor(sessionId: string, runId: string): Promise<string | undefined> {
+    const session = await this.kernel.store.sessions.get(sessionId);
+    const recent = await this.kernel.store.events.list(sessionId, { afterSeq: Math.max(0, (session?.lastEventSeq ?? 0) - 500) });
+    const ofRun = recent.filter((e) => e.payload.runId === runId && typeof e.payload.cursor === 'string');
+    return ofRun.length ? (ofRun[ofRun.length - 1]!.payload.cursor as string) : undefined;
+  }
+
+  private async forwardInteraction(job: Job, session: Session, event: RuntimeEvent, target: DeliveryTarget): Promise<void> {
+    if (event.type !== 'permission.requested' && event.type !== 'question.asked') return;
+    const provider = this.kernel.providers.get(target.instance);
+    if (!provider) return;
+    const rendered = this.kernel.renderer.renderInteraction(event, provider.capabilities);
+    if (!rendered) return;
+    await this.kernel.store.sessions.setStatus(session.sessionId, 'blocked');
+    await this.enqueue(job, session, [rendered], target);
+  }
+
+  private async deliverResult(job: Job, session: Session, events: RuntimeEvent[], target: DeliveryTarget): Promise<void> {
+    const provider = this.kernel.providers.get(target.instance);
+    if (!provider) {
+      this.kernel.logger.warn('delivery.provider_missing', { instance: target.instance, jobId: job.jobId });
+      return;
+    }
+    await this.enqueue(job, session, this.kernel.renderer.renderRun(events, provider.capabilities), target);
+  }
+
+  private async enqueue(job: Job, session: Session, rendered: Parameters<typeof enqueueRendered>[1], target: DeliveryTarget): Promise<void> {
+    await enqueueRendered(this.kernel.store, rendered, {
+      idPrefix: job.jobId,
+      target,
+      sessionId: session.sessionId,
+      jobId: job.jobId,
+      traceId: job.traceId ?? undefined,
+      maxAttempts: this.kernel.settings.deliveryMaxAttempts,
+      expiresAt: this.kernel.deliveryExpiry(),
+    });
+    this.kernel.wakeDeliveries();
+  }
+}
+
+/** Audit metadata for a prompt outcome, never with message text. */
+export function promptAuditMetadata(job: Job, session: Session | null, extra: JsonObject = {}): JsonObject {
+  return toJson({
+    provider: session?.instance ?? null,
+    providerKind: session?.providerKind ?? null,
+    sessionId: job.sessionId,
+    jobId: job.jobId,
+    ...extra,
+  });
+}

@@ -1,0 +1,223 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
+import * as v from 'valibot';
+import type { ComponentHealth } from '../contracts/common.js';
+import {
+  DeliveryError,
+  type DeliveryTarget,
+  type InboundEvent,
+  type OutboundMessage,
+  type Provider,
+  type ProviderCapabilities,
+  type ProviderContext,
+  type SendOptions,
+  type SendResult,
+  type WebhookRequest,
+  type WebhookResult,
+} from '../contracts/provider.js';
+import { defineError, WebhookAuthFailed, WebhookPayloadInvalid } from '../errors.js';
+import { definePlugin } from '../plugin.js';
+import { INSTANCE, PROVIDER, token, type InstanceInfo } from '../tokens.js';
+import { Lifecycle, inject, injectable } from '../di.js';
+
+export const FakeProviderNotLoopback = defineError<{ what: string; value: string }>({
+  code: 'fake_provider.not_loopback',
+  status: 400,
+  message: ({ what, value }) => `fake_provider.not_loopback: the fake provider only talks to loopback; ${what} "${value}" is not a loopback address`,
+});
+
+export const fakeProviderOptions = v.strictObject({
+  deliveryUrl: v.optional(v.pipe(v.string(), v.url(), v.description('Loopback URL that receives outbound messages as JSON POSTs. Default: keep them in memory.'))),
+  sharedSecret: v.optional(v.pipe(v.string(), v.minLength(8), v.description('If set, inbound webhooks need x-fake-signature: hex HMAC-SHA256 of the body.'))),
+  maxTextLength: v.optional(v.pipe(v.number(), v.integer(), v.minValue(32), v.description('Longest message the fake channel accepts. Default 4096.')), 4096),
+  markdownDialect: v.optional(v.picklist(['plain', 'telegram-html', 'slack-mrkdwn', 'markdown']), 'markdown'),
+  buttons: v.optional(v.pipe(v.boolean(), v.description('Whether the fake channel supports buttons. Default true.')), true),
+  timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description('Outbound request timeout. Default 5000.')), 5000),
+});
+export type FakeProviderOptions = v.InferOutput<typeof fakeProviderOptions>;
+export const FAKE_PROVIDER_OPTIONS = token<FakeProviderOptions>('testing.fake-provider.options');
+
+/** The JSON a test posts to `/webhooks/<instance>` to simulate a user message. */
+export interface FakeInboundPayload {
+  id: string;
+  chatId: string;
+  userId: string;
+  text?: string;
+  threadId?: string;
+  workspaceId?: string;
+  messageId?: string;
+  kind?: 'message' | 'command' | 'interaction';
+  interaction?: { id: string; value: string };
+}
+
+/** A message the fake provider sent, as recorded in memory or posted to `deliveryUrl`. */
+export interface FakeSentMessage {
+  deliveryId: string;
+  target: DeliveryTarget;
+  message: OutboundMessage;
+}
+
+/**
+ * A loopback-only provider for tests and demos: inbound JSON webhooks (optionally HMAC-signed)
+ * from loopback clients only, outbound POSTs to a loopback URL whose status codes it classifies
+ * like a real channel (429 + Retry-After → rate_limited, 5xx/network → transient, other 4xx →
+ * permanent).
+ */
+@injectable()
+export class FakeProvider implements Provider {
+  readonly kind = 'fake';
+  readonly capabilities: ProviderCapabilities;
+  readonly sent: FakeSentMessage[] = [];
+  private ctx: ProviderContext | null = null;
+
+  constructor(
+    @inject(FAKE_PROVIDER_OPTIONS) private readonly options: FakeProviderOptions,
+    @inject(INSTANCE) private readonly instance: InstanceInfo,
+  ) {
+    if (options.deliveryUrl && !isLoopbackHost(new URL(options.deliveryUrl).hostname)) {
+      throw new FakeProviderNotLoopback({ what: 'deliveryUrl host', value: new URL(options.deliveryUrl).hostname });
+    }
+    this.capabilities = {
+      maxTextLength: options.maxTextLength,
+      threads: true,
+      buttons: options.buttons,
+      edits: false,
+      files: false,
+      markdownDialect: options.markdownDialect,
+      inbound: 'webhook',
+    };
+  }
+
+  get id(): string {
+    return this.instance.id;
+  }
+
+  async start(ctx: ProviderContext): Promise<void> {
+    this.ctx = ctx;
+  }
+
+  async stop(): Promise<void> {
+    this.ctx = null;
+  }
+
+  async health(): Promise<ComponentHealth> {
+    return this.ctx ? { state: 'ok' } : { state: 'down', reason: 'not started' };
+  }
+
+  async handleWebhook(request: WebhookRequest): Promise<WebhookResult> {
+    if (!isLoopbackHost(request.sourceIp)) throw new WebhookAuthFailed({ instance: this.id, reason: 'the fake provider only accepts loopback clients' });
+    this.verifySignature(request);
+    const payload = parsePayload(request.body, this.id);
+    return { events: [this.normalize(payload)] };
+  }
+
+  async send(target: DeliveryTarget, message: OutboundMessage, options: SendOptions): Promise<SendResult> {
+    const record: FakeSentMessage = { deliveryId: options.deliveryId, target, message };
+    if (!this.options.deliveryUrl) {
+      this.sent.push(record);
+      return { providerMessageId: `fake-${this.sent.length}` };
+    }
+    return postDelivery(this.options.deliveryUrl, record, this.options.timeoutMs);
+  }
+
+  private verifySignature(request: WebhookRequest): void {
+    if (!this.options.sharedSecret) return;
+    const header = request.headers['x-fake-signature'];
+    const given = Buffer.from(typeof header === 'string' ? header : '', 'utf8');
+    const expected = Buffer.from(signFakePayload(request.rawBody, this.options.sharedSecret), 'utf8');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new WebhookAuthFailed({ instance: this.id, reason: 'missing or wrong x-fake-signature' });
+    }
+  }
+
+  private normalize(payload: FakeInboundPayload): InboundEvent {
+    return {
+      provider: this.kind,
+      instance: this.id,
+      workspaceId: payload.workspaceId,
+      chatId: payload.chatId,
+      threadId: payload.threadId,
+      userId: payload.userId,
+      eventId: payload.id,
+      kind: payload.kind ?? (payload.text?.startsWith('/') ? 'command' : 'message'),
+      text: payload.text,
+      messageId: payload.messageId,
+      attachments: [],
+      interaction: payload.interaction,
+      receivedAt: new Date(),
+    };
+  }
+}
+
+/** Hex HMAC-SHA256 of a body, as the fake provider expects in `x-fake-signature`. */
+export function signFakePayload(body: Buffer | string, secret: string): string {
+  return createHmac('sha256', secret).update(body).digest('hex');
+}
+
+function parsePayload(body: unknown, instance: string): FakeInboundPayload {
+  if (typeof body !== 'object' || body === null) throw new WebhookPayloadInvalid({ instance, reason: 'body must be a JSON object' });
+  const b = body as Record<string, unknown>;
+  for (const field of ['id', 'chatId', 'userId'] as const) {
+    if (typeof b[field] !== 'string' || (b[field] as string).length === 0) {
+      throw new WebhookPayloadInvalid({ instance, reason: `"${field}" must be a non-empty string` });
+    }
+  }
+  if (b.text !== undefined && typeof b.text !== 'string') throw new WebhookPayloadInvalid({ instance, reason: '"text" must be a string' });
+  return b as unknown as FakeInboundPayload;
+}
+
+async function postDelivery(url: string, record: FakeSentMessage, timeoutMs: number): Promise<SendResult> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': record.deliveryId },
+      body: JSON.stringify(record),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    throw new DeliveryError(`fake channel unreachable: ${(error as Error).message}`, { kind: 'transient' }, { code: 'fake_provider.network', cause: error });
+  }
+  const text = await response.text();
+  if (response.ok) {
+    const body = safeJson(text) as { messageId?: string } | null;
+    return { providerMessageId: body?.messageId ?? record.deliveryId };
+  }
+  if (response.status === 429) {
+    const retryAfter = Number(response.headers.get('retry-after') ?? '1');
+    throw new DeliveryError('fake channel rate limited', { kind: 'rate_limited', retryAfterMs: Math.max(0, retryAfter) * 1000 }, { code: 'fake_provider.rate_limited' });
+  }
+  const kind = response.status >= 500 ? 'transient' : 'permanent';
+  throw new DeliveryError(`fake channel answered ${response.status}`, { kind }, { code: `fake_provider.http_${response.status}` });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** True for localhost names and 127.0.0.0/8, ::1 (also IPv4-mapped). */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
+  if (!ipaddr.isValid(bare)) return false;
+  return ipaddr.process(bare).range() === 'loopback';
+}
+
+/** The fake provider as a plugin: `{ "use": "@cowork-gateway/core/testing/fake-provider", "id": "fake" }`. */
+export const fakeProviderPlugin = definePlugin({
+  name: '@cowork-gateway/core/testing/fake-provider',
+  kind: 'provider',
+  core: '^0.1.0',
+  description: 'Loopback-only provider for tests and demos: JSON webhooks in, JSON POSTs out.',
+  configSchema: fakeProviderOptions,
+  register(container, options) {
+    container.register(FAKE_PROVIDER_OPTIONS, { useValue: options });
+    container.register(PROVIDER, { useClass: FakeProvider }, { lifecycle: Lifecycle.ContainerScoped });
+  },
+});
+
+export default fakeProviderPlugin;

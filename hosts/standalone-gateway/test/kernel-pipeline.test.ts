@@ -1,0 +1,167 @@
+import { expect } from 'chai';
+import * as v from 'valibot';
+import { FakeExecutor, fakeExecutorOptions } from '@cowork-gateway/core/testing';
+import { DeliveryError, type DeliveryTarget, type OutboundMessage } from '@cowork-gateway/core';
+import { message, startTestKernel, until, type TestKernel } from './helpers/in-process.js';
+
+describe('kernel pipeline (in process, memory store)', function () {
+  this.timeout(20_000);
+  let t: TestKernel;
+  afterEach(async () => {
+    await t?.kernel.stop();
+  });
+
+  it('runs a prompt on a worker, not on the ingest call, and replies once', async () => {
+    t = await startTestKernel();
+    const result = await t.kernel.ingest(message('hi'));
+    expect(result.outcome).to.equal('enqueued');
+    await until(() => t.provider.sent.length === 1);
+    expect(t.provider.sent[0]!.message.text).to.contain('Echo: hi');
+    expect(t.executor.promptCount).to.equal(1);
+  });
+
+  it('scopes identities by workspace: an unscoped message from a scoped user is denied', async () => {
+    t = await startTestKernel();
+    expect((await t.kernel.ingest(message('x', { userId: 'sam' }))).outcome).to.equal('denied');
+    expect((await t.kernel.ingest(message('x', { userId: 'sam', workspaceId: 'T1' }))).outcome).to.equal('enqueued');
+    expect((await t.kernel.ingest(message('x', { userId: 'alice', workspaceId: 'T1' }))).outcome).to.equal('denied');
+    const audits = await t.store.audit.list({ type: 'standalone.prompt.denied' });
+    expect(audits).to.have.length(2);
+    expect(audits.every((a) => a.metadata.reason === 'identity_not_found')).to.equal(true);
+  });
+
+  it('denies a disabled identity with reason identity_disabled', async () => {
+    t = await startTestKernel();
+    await t.store.identities.disable({ provider: 'fake', externalUserId: 'alice' });
+    expect((await t.kernel.ingest(message('x'))).outcome).to.equal('denied');
+    const [audit] = await t.store.audit.list({ type: 'standalone.prompt.denied' });
+    expect(audit!.metadata.reason).to.equal('identity_disabled');
+  });
+
+  it('ignores empty messages and tells the sender that buttons are not answered yet', async () => {
+    t = await startTestKernel();
+    expect((await t.kernel.ingest(message('   '))).outcome).to.equal('ignored');
+    const interaction = await t.kernel.ingest(message('', { kind: 'interaction', interaction: { id: 'i1', value: 'perm:x:once' } }));
+    expect(interaction.outcome).to.equal('ignored');
+    await until(() => t.provider.sent.length === 1);
+    expect(t.provider.sent[0]!.message.text).to.contain('not supported');
+  });
+
+  it('refuses prompts with a clear message when no executor is configured', async () => {
+    t = await startTestKernel({ executor: null });
+    expect((await t.kernel.ingest(message('hi'))).outcome).to.equal('refused');
+    await until(() => t.provider.sent.length === 1);
+    expect(t.provider.sent[0]!.message.text).to.match(/no execution runtime/i);
+    const ready = await t.kernel.readiness();
+    expect(ready.components.executor.state).to.equal('not_configured');
+  });
+
+  it('aborts a run at the deadline and tells the user', async () => {
+    t = await startTestKernel({ settings: { promptDeadlineMs: 200 } });
+    await t.kernel.ingest(message('/slow 5000'));
+    await until(() => t.provider.sent.length === 1, 5000, 'deadline notice');
+    expect(t.provider.sent[0]!.message.text).to.contain('run.deadline_exceeded');
+    const [job] = await t.store.jobs.list();
+    expect(job!.status).to.equal('failed');
+    expect(job!.lastError).to.contain('run.deadline_exceeded');
+    const session = (await t.store.sessions.list())[0]!;
+    expect(session.status).to.equal('failed');
+  });
+
+  it('retries a job while the executor is unavailable, then succeeds', async () => {
+    t = await startTestKernel({ settings: { jobMaxAttempts: 3 } });
+    await t.kernel.ingest(message('/unavailable 1'));
+    await until(() => t.provider.sent.length === 1, 8000, 'reply after retry');
+    const [job] = await t.store.jobs.list();
+    expect(job!.status).to.equal('completed');
+    expect(job!.attempts).to.equal(2);
+  });
+
+  it('dead-letters a job after max attempts and tells the user', async () => {
+    t = await startTestKernel({ settings: { jobMaxAttempts: 1 } });
+    await t.kernel.ingest(message('/unavailable 5'));
+    await until(() => t.provider.sent.length === 1, 5000, 'failure notice');
+    const [job] = await t.store.jobs.list();
+    expect(job!.status).to.equal('dead');
+    expect(t.provider.sent[0]!.message.text).to.contain('executor.unavailable');
+    expect((await t.store.audit.list({ type: 'standalone.prompt.failed' }))).to.have.length(1);
+  });
+
+  it('reports a failed run to the user and audits standalone.prompt.failed', async () => {
+    t = await startTestKernel();
+    await t.kernel.ingest(message('/fail model overloaded'));
+    await until(() => t.provider.sent.length === 1);
+    expect(t.provider.sent[0]!.message.text).to.contain('model overloaded');
+    await until(async () => (await t.store.audit.list({ type: 'standalone.prompt.failed' })).length === 1);
+  });
+
+  it('forwards permission requests and questions to the chat while the run waits', async () => {
+    t = await startTestKernel({ executor: new FakeExecutor(v.parse(fakeExecutorOptions, { interactionTimeoutMs: 300 })) });
+    await t.kernel.ingest(message('/permission'));
+    await until(() => t.provider.sent.length === 2, 5000, 'permission card and reply');
+    expect(t.provider.sent[0]!.message.text).to.contain('Permission requested');
+    expect(t.provider.sent[0]!.message.buttons?.[0]?.length).to.equal(3);
+    const session = (await t.store.sessions.list())[0]!;
+    const events = await t.store.events.list(session.sessionId);
+    expect(events.map((e) => e.type)).to.include('permission.requested');
+  });
+
+  it('fails unsupported job kinds with a descriptive error and an audit event', async () => {
+    t = await startTestKernel();
+    const { job } = await t.store.jobs.enqueue({ kind: 'workflow', idempotencyKey: 'wf-1', payload: {} });
+    t.kernel.context.wakeJobs();
+    await until(async () => (await t.store.jobs.get(job.jobId))!.status === 'failed');
+    const failed = (await t.store.jobs.get(job.jobId))!;
+    expect(failed.lastError).to.equal('Job kind "workflow" is not implemented in the standalone gateway.');
+    const audits = await t.store.audit.list({ type: 'standalone.job.unsupported' });
+    expect(audits[0]!.metadata).to.include({ jobId: job.jobId, kind: 'workflow' });
+  });
+
+  it('dead-letters replies older than the delivery TTL instead of sending them late', async () => {
+    const target: DeliveryTarget = { instance: 'fake', chatId: 'old' };
+    t = await startTestKernel();
+    const store = t.store;
+    for (let i = 0; i < 20; i += 1) {
+      await store.deliveries.enqueue({ deliveryId: `old-${i}`, instance: 'fake', target, purpose: 'reply', chunks: [{ chunkId: `old-${i}:chunk:1`, message: { text: 'late', format: 'markdown' } }], expiresAt: new Date(Date.now() - 1000) });
+    }
+    t.kernel.context.wakeDeliveries();
+    await until(async () => (await store.deliveries.countByStatus()).dead === 20);
+    expect(t.provider.sent).to.have.length(0);
+    const dead = await store.deliveries.list({ status: 'dead' });
+    expect(dead.every((d) => d.deadReason?.startsWith('expired'))).to.equal(true);
+    expect(await store.audit.list({ type: 'standalone.reply.failed' })).to.have.length(20);
+  });
+
+  it('opens the circuit after repeated transient failures and reports the provider degraded', async () => {
+    t = await startTestKernel({ settings: { circuitFailureThreshold: 2, circuitOpenMs: 60_000, deliveryMaxAttempts: 10 } });
+    t.provider.send = async (_target: DeliveryTarget, _message: OutboundMessage) => {
+      throw new DeliveryError('down', { kind: 'transient' });
+    };
+    await t.kernel.ingest(message('hello'));
+    await until(async () => (await t.kernel.readiness()).components.providers.fake!.circuit === 'open', 5000, 'circuit open');
+    const ready = await t.kernel.readiness();
+    expect(ready.status).to.equal('degraded');
+    expect(ready.components.providers.fake!.state).to.equal('degraded');
+  });
+
+  it('runs retention only under the daemon lease and audits standalone.retention.pruned', async () => {
+    t = await startTestKernel();
+    expect(t.kernel.maintenance.holdsLease()).to.equal(true);
+    const result = await t.kernel.maintenance.runRetention();
+    expect(result).to.include.keys('sessionCutoff', 'sessionsDeleted', 'jobsDeleted');
+    const [audit] = await t.store.audit.list({ type: 'standalone.retention.pruned' });
+    expect(audit!.metadata).to.include.keys('sessionCutoff', 'artifactCutoff', 'auditCutoff', 'jobCutoff', 'sessionsDeleted');
+  });
+
+  it('keeps one session per thread and runs different threads independently', async () => {
+    t = await startTestKernel();
+    await t.kernel.ingest(message('a', { chatId: 'group', threadId: 'topic-1' }));
+    await t.kernel.ingest(message('b', { chatId: 'group', threadId: 'topic-2' }));
+    await t.kernel.ingest(message('c', { chatId: 'group', threadId: 'topic-1' }));
+    await until(() => t.provider.sent.filter((s) => s.message.text.includes('Echo')).length === 3);
+    const sessions = await t.store.sessions.list();
+    expect(sessions).to.have.length(2);
+    const replyTargets = t.provider.sent.filter((s) => s.message.text.includes('Echo')).map((s) => s.target.threadId);
+    expect(replyTargets.sort()).to.deep.equal(['topic-1', 'topic-1', 'topic-2']);
+  });
+});

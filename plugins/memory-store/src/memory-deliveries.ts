@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import { StoreNotFound, StoreStaleClaim } from '@cowork-gateway/core';
+import type { Delivery, DeliveryRepository, DeliveryStatus, NewDelivery } from '@cowork-gateway/core';
+import type { MemoryState } from './memory-state.js';
+import { copy, expired, limited, newestFirst, oldestFirst, plus } from './rows.js';
+
+/** Attempts a delivery gets when `maxAttempts` is not given. */
+export const DEFAULT_DELIVERY_MAX_ATTEMPTS = 5;
+
+const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'sending', 'sent', 'dead'];
+
+interface ClaimOptions {
+  workerId: string;
+  leaseMs: number;
+  now?: Date;
+  excludeInstances?: readonly string[];
+}
+
+/** The outbox: chunked deliveries claimed under a lease, retried, dead-lettered, requeued. */
+export class MemoryDeliveries implements DeliveryRepository {
+  constructor(private readonly state: MemoryState) {}
+
+  async enqueue(input: NewDelivery): Promise<{ delivery: Delivery; created: boolean }> {
+    const existing = this.state.deliveries.get(input.deliveryId);
+    if (existing) return { delivery: copy(existing), created: false };
+    const delivery = newDelivery(input, new Date());
+    this.state.deliveries.set(delivery.deliveryId, delivery);
+    return { delivery: copy(delivery), created: true };
+  }
+
+  async claim(options: ClaimOptions): Promise<Delivery | null> {
+    const now = options.now ?? new Date();
+    const excluded = new Set(options.excludeInstances ?? []);
+    const next = oldestFirst(this.state.deliveries.values())
+      .filter((d) => due(d, now) && !excluded.has(d.instance))
+      .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime())[0];
+    if (!next) return null;
+    next.status = 'sending';
+    next.attempts += 1;
+    next.claimedBy = options.workerId;
+    next.claimToken = randomUUID();
+    next.leaseExpiresAt = plus(now, options.leaseMs);
+    next.updatedAt = now;
+    return copy(next);
+  }
+
+  /** Records chunk `index` (0-based position in `chunks`) as sent. */
+  async markChunkSent(deliveryId: string, token: string, index: number, providerMessageId: string): Promise<Delivery> {
+    const delivery = this.held(deliveryId, token);
+    const chunk = delivery.chunks[index];
+    if (!chunk) throw new StoreNotFound({ what: 'delivery chunk', id: `${deliveryId}[${index}]` });
+    const now = new Date();
+    chunk.providerMessageId = providerMessageId;
+    chunk.sentAt = now;
+    delivery.chunksSent = delivery.chunks.filter((c) => c.sentAt !== null).length;
+    delivery.updatedAt = now;
+    return copy(delivery);
+  }
+
+  async complete(deliveryId: string, token: string): Promise<Delivery> {
+    const delivery = this.held(deliveryId, token);
+    release(delivery, 'sent', new Date());
+    return copy(delivery);
+  }
+
+  async retry(deliveryId: string, token: string, options: { nextAttemptAt: Date; error: string }): Promise<Delivery> {
+    const delivery = this.held(deliveryId, token);
+    release(delivery, 'pending', new Date());
+    delivery.nextAttemptAt = new Date(options.nextAttemptAt);
+    delivery.lastError = options.error;
+    return copy(delivery);
+  }
+
+  /** With a token the claim must still be held; with `null` any unsent delivery is dead-lettered. */
+  async deadLetter(deliveryId: string, token: string | null, reason: string): Promise<Delivery> {
+    const delivery = token === null ? this.require(deliveryId) : this.held(deliveryId, token);
+    // A delivery already sent stays sent: a stale sweep racing the worker must not bury it.
+    if (delivery.status === 'sent') return copy(delivery);
+    release(delivery, 'dead', new Date());
+    delivery.deadReason = reason;
+    return copy(delivery);
+  }
+
+  /** Only a dead delivery is requeued; any other is returned unchanged. */
+  async requeue(deliveryId: string, options: { expiresAt: Date; now?: Date }): Promise<Delivery> {
+    const delivery = this.require(deliveryId);
+    if (delivery.status !== 'dead') return copy(delivery);
+    const now = options.now ?? new Date();
+    release(delivery, 'pending', now);
+    delivery.attempts = 0;
+    delivery.nextAttemptAt = now;
+    delivery.expiresAt = new Date(options.expiresAt);
+    delivery.deadReason = null;
+    return copy(delivery);
+  }
+
+  async get(deliveryId: string): Promise<Delivery | null> {
+    const delivery = this.state.deliveries.get(deliveryId);
+    return delivery ? copy(delivery) : null;
+  }
+
+  async list(options: { status?: DeliveryStatus; traceId?: string; limit?: number } = {}): Promise<Delivery[]> {
+    const rows = newestFirst(this.state.deliveries.values())
+      .filter((d) => options.status === undefined || d.status === options.status)
+      .filter((d) => options.traceId === undefined || d.traceId === options.traceId);
+    return limited(rows, options.limit);
+  }
+
+  async countByStatus(): Promise<Record<DeliveryStatus, number>> {
+    const counts = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as Record<DeliveryStatus, number>;
+    for (const delivery of this.state.deliveries.values()) counts[delivery.status] += 1;
+    return counts;
+  }
+
+  private require(deliveryId: string): Delivery {
+    const delivery = this.state.deliveries.get(deliveryId);
+    if (!delivery) throw new StoreNotFound({ what: 'delivery', id: deliveryId });
+    return delivery;
+  }
+
+  private held(deliveryId: string, token: string): Delivery {
+    const delivery = this.require(deliveryId);
+    if (delivery.status !== 'sending' || delivery.claimToken !== token) {
+      throw new StoreStaleClaim({ what: 'delivery', id: deliveryId });
+    }
+    return delivery;
+  }
+}
+
+function newDelivery(input: NewDelivery, now: Date): Delivery {
+  return {
+    deliveryId: input.deliveryId,
+    instance: input.instance,
+    target: copy(input.target),
+    purpose: input.purpose,
+    sessionId: input.sessionId ?? null,
+    jobId: input.jobId ?? null,
+    traceId: input.traceId ?? null,
+    chunks: input.chunks.map((c) => ({ chunkId: c.chunkId, message: copy(c.message), providerMessageId: null, sentAt: null })),
+    chunksSent: 0,
+    status: 'pending',
+    attempts: 0,
+    maxAttempts: input.maxAttempts ?? DEFAULT_DELIVERY_MAX_ATTEMPTS,
+    nextAttemptAt: now,
+    claimedBy: null,
+    claimToken: null,
+    leaseExpiresAt: null,
+    lastError: null,
+    deadReason: null,
+    expiresAt: new Date(input.expiresAt),
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+function due(delivery: Delivery, now: Date): boolean {
+  if (delivery.status === 'pending') return delivery.nextAttemptAt.getTime() <= now.getTime();
+  return delivery.status === 'sending' && expired(delivery.leaseExpiresAt, now);
+}
+
+function release(delivery: Delivery, status: DeliveryStatus, now: Date): void {
+  delivery.status = status;
+  delivery.claimToken = null;
+  delivery.leaseExpiresAt = null;
+  delivery.updatedAt = now;
+}

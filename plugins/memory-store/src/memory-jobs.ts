@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { StoreNotFound, StoreStaleClaim } from '@cowork-gateway/core';
+import type { Job, JobKind, JobRepository, JobStatus, JsonObject, NewJob } from '@cowork-gateway/core';
+import type { MemoryState } from './memory-state.js';
+import { copy, expired, limited, newestFirst, oldestFirst, plus } from './rows.js';
+
+/** Attempts a job gets when `maxAttempts` is not given (upstream: dead once attempts reach 3). */
+export const DEFAULT_JOB_MAX_ATTEMPTS = 3;
+
+const JOB_STATUSES: readonly JobStatus[] = ['pending', 'running', 'completed', 'failed', 'dead'];
+
+interface ClaimOptions {
+  workerId: string;
+  leaseMs: number;
+  kinds?: readonly JobKind[];
+  now?: Date;
+}
+
+/**
+ * The job queue. A claim scans every job, which is fine for the in-process sizes this store is
+ * meant for; it runs synchronously, so two concurrent claims never get the same job.
+ */
+export class MemoryJobs implements JobRepository {
+  constructor(private readonly state: MemoryState) {}
+
+  async enqueue(input: NewJob): Promise<{ job: Job; created: boolean }> {
+    const existingId = this.state.jobKeys.get(input.idempotencyKey);
+    const existing = existingId === undefined ? undefined : this.state.jobs.get(existingId);
+    if (existing) return { job: copy(existing), created: false };
+    const job = newJob(input, new Date());
+    this.state.jobs.set(job.jobId, job);
+    this.state.jobKeys.set(job.idempotencyKey, job.jobId);
+    return { job: copy(job), created: true };
+  }
+
+  async claim(options: ClaimOptions): Promise<Job | null> {
+    const now = options.now ?? new Date();
+    for (let job = this.nextDue(now, options.kinds); job; job = this.nextDue(now, options.kinds)) {
+      if (job.attempts < job.maxAttempts) return copy(take(job, options, now));
+      bury(job, now);
+    }
+    return null;
+  }
+
+  async heartbeat(jobId: string, token: string, leaseMs: number): Promise<Job> {
+    const job = this.held(jobId, token);
+    const now = new Date();
+    job.leaseExpiresAt = plus(now, leaseMs);
+    job.updatedAt = now;
+    return copy(job);
+  }
+
+  async complete(jobId: string, token: string, result?: JsonObject): Promise<Job> {
+    const job = this.held(jobId, token);
+    release(job, 'completed', new Date());
+    job.result = result === undefined ? null : copy(result);
+    return copy(job);
+  }
+
+  async fail(jobId: string, token: string, options: { error: string; retryAt?: Date }): Promise<Job> {
+    const job = this.held(jobId, token);
+    const retry = options.retryAt !== undefined && job.attempts < job.maxAttempts;
+    release(job, options.retryAt === undefined ? 'failed' : retry ? 'pending' : 'dead', new Date());
+    job.lastError = options.error;
+    if (retry && options.retryAt) job.runAt = new Date(options.retryAt);
+    return copy(job);
+  }
+
+  async get(jobId: string): Promise<Job | null> {
+    const job = this.state.jobs.get(jobId);
+    return job ? copy(job) : null;
+  }
+
+  async list(options: { status?: JobStatus; kind?: JobKind; limit?: number } = {}): Promise<Job[]> {
+    const rows = newestFirst(this.state.jobs.values())
+      .filter((j) => options.status === undefined || j.status === options.status)
+      .filter((j) => options.kind === undefined || j.kind === options.kind);
+    return limited(rows, options.limit);
+  }
+
+  async queuePosition(jobId: string): Promise<number> {
+    const job = this.state.jobs.get(jobId);
+    if (!job) throw new StoreNotFound({ what: 'job', id: jobId });
+    if (job.queueKey === null || !unfinished(job)) return 0;
+    const queue = this.queue(job.queueKey);
+    return queue.indexOf(job);
+  }
+
+  async countByStatus(): Promise<Record<JobStatus, number>> {
+    const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
+    for (const job of this.state.jobs.values()) counts[job.status] += 1;
+    return counts;
+  }
+
+  /** The due job with the earliest `runAt` (then `createdAt`) that its queue lets run. */
+  private nextDue(now: Date, kinds: readonly JobKind[] | undefined): Job | undefined {
+    return oldestFirst(this.state.jobs.values())
+      .filter((j) => due(j, now) && (kinds === undefined || kinds.includes(j.kind)) && this.mayRun(j, now))
+      .sort((a, b) => a.runAt.getTime() - b.runAt.getTime())[0];
+  }
+
+  /** Only the oldest unfinished job of a queue runs, and never beside a live lease in that queue. */
+  private mayRun(job: Job, now: Date): boolean {
+    if (job.queueKey === null) return true;
+    const queue = this.queue(job.queueKey);
+    return queue[0] === job && !queue.some((j) => j !== job && j.status === 'running' && !expired(j.leaseExpiresAt, now));
+  }
+
+  /** Unfinished jobs of a queue in FIFO order. */
+  private queue(queueKey: string): Job[] {
+    return oldestFirst([...this.state.jobs.values()].filter((j) => j.queueKey === queueKey && unfinished(j)));
+  }
+
+  private held(jobId: string, token: string): Job {
+    const job = this.state.jobs.get(jobId);
+    if (!job) throw new StoreNotFound({ what: 'job', id: jobId });
+    if (job.status !== 'running' || job.claimToken !== token) throw new StoreStaleClaim({ what: 'job', id: jobId });
+    return job;
+  }
+}
+
+function newJob(input: NewJob, now: Date): Job {
+  return {
+    jobId: randomUUID(),
+    kind: input.kind,
+    status: 'pending',
+    idempotencyKey: input.idempotencyKey,
+    queueKey: input.queueKey ?? null,
+    sessionId: input.sessionId ?? null,
+    payload: copy(input.payload),
+    traceId: input.traceId ?? null,
+    attempts: 0,
+    maxAttempts: input.maxAttempts ?? DEFAULT_JOB_MAX_ATTEMPTS,
+    runAt: input.runAt ? new Date(input.runAt) : now,
+    claimedBy: null,
+    claimToken: null,
+    leaseExpiresAt: null,
+    lastError: null,
+    result: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+function unfinished(job: Job): boolean {
+  return job.status === 'pending' || job.status === 'running';
+}
+
+function due(job: Job, now: Date): boolean {
+  if (job.status === 'pending') return job.runAt.getTime() <= now.getTime();
+  return job.status === 'running' && expired(job.leaseExpiresAt, now);
+}
+
+function take(job: Job, options: ClaimOptions, now: Date): Job {
+  job.status = 'running';
+  job.attempts += 1;
+  job.claimedBy = options.workerId;
+  job.claimToken = randomUUID();
+  job.leaseExpiresAt = plus(now, options.leaseMs);
+  job.updatedAt = now;
+  return job;
+}
+
+/** A job whose attempts are used up is dead instead of claimed again. */
+function bury(job: Job, now: Date): void {
+  release(job, 'dead', now);
+  job.lastError = `lease expired after ${job.attempts} attempts`;
+}
+
+function release(job: Job, status: JobStatus, now: Date): void {
+  job.status = status;
+  job.claimToken = null;
+  job.leaseExpiresAt = null;
+  job.updatedAt = now;
+}

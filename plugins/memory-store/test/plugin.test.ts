@@ -1,0 +1,54 @@
+import 'reflect-metadata';
+import { expect } from 'chai';
+import * as v from 'valibot';
+import { STORE, resolve, rootContainer } from '@cowork-gateway/core';
+import type { InstanceInfo } from '@cowork-gateway/core';
+import { MemoryStore } from '../src/memory-store.js';
+import { memoryStoreOptions } from '../src/options.js';
+import { memoryStorePlugin } from '../src/plugin.js';
+
+const instance: InstanceInfo = { id: 'store', plugin: '@cowork-gateway/memory-store', kind: 'store' };
+
+describe('memoryStorePlugin', () => {
+  it('binds STORE to a MemoryStore in a tsyringe child container', async () => {
+    const container = rootContainer.createChildContainer();
+    memoryStorePlugin.register(container, v.parse(memoryStoreOptions, {}), instance);
+    const store = resolve(container, STORE);
+    expect(store).to.be.instanceOf(MemoryStore);
+    expect(store.kind).to.equal('memory');
+    expect(store.capabilities).to.deep.equal({ durable: false, shared: false });
+    await store.start();
+    expect((await store.health()).state).to.equal('ok');
+  });
+
+  it('resolves one store per container (container-scoped), distinct across containers', () => {
+    const a = rootContainer.createChildContainer();
+    const b = rootContainer.createChildContainer();
+    memoryStorePlugin.register(a, v.parse(memoryStoreOptions, {}), instance);
+    memoryStorePlugin.register(b, v.parse(memoryStoreOptions, {}), instance);
+    expect(resolve(a, STORE)).to.equal(resolve(a, STORE));
+    expect(resolve(a, STORE)).to.not.equal(resolve(b, STORE));
+  });
+
+  it('injects the parsed options into the store', async () => {
+    const container = rootContainer.createChildContainer();
+    memoryStorePlugin.register(container, v.parse(memoryStoreOptions, { maxEventsPerSession: 2 }), instance);
+    const store = resolve(container, STORE);
+    const { session } = await store.sessions.findOrCreate({ instance: 'i', chatId: 'c', providerKind: 'fake', title: 't' });
+    await store.events.append(session.sessionId, [{ type: 'a', payload: {} }, { type: 'b', payload: {} }]);
+    expect((await store.events.list(session.sessionId)).map((e) => e.seq)).to.deep.equal([2, 3]);
+  });
+});
+
+describe('memoryStoreOptions', () => {
+  it('defaults maxEventsPerSession to 100000', () => {
+    expect(v.parse(memoryStoreOptions, {})).to.deep.equal({ maxEventsPerSession: 100_000 });
+  });
+
+  it('rejects unknown keys and non-positive or fractional limits', () => {
+    expect(v.safeParse(memoryStoreOptions, { typo: true }).success).to.equal(false);
+    expect(v.safeParse(memoryStoreOptions, { maxEventsPerSession: 0 }).success).to.equal(false);
+    expect(v.safeParse(memoryStoreOptions, { maxEventsPerSession: 1.5 }).success).to.equal(false);
+    expect(v.safeParse(memoryStoreOptions, { maxEventsPerSession: '10' }).success).to.equal(false);
+  });
+});

@@ -1,0 +1,91 @@
+// Generates docs/configuration.md's settings table, docs/errors.md and docs/config.schema.json
+// from the code (setting specs and the error registry), so the docs cannot drift.
+//   node scripts/docs.mjs          write the files
+//   node scripts/docs.mjs --check  exit 1 if any file is out of date
+// The docs-sync test (hosts/standalone-gateway/test/docs-sync.test.ts) runs the check.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+
+/** Codes that are not GatewayErrors but that users meet in delivery, job and audit rows. */
+const OTHER_CODES = [
+  ['internal', 500, 'An unexpected server error; details are in the gateway log, never in the response.'],
+  ['delivery.transient', '-', 'A provider send failed in a way worth retrying (network, 5xx); retried with backoff.'],
+  ['delivery.rate_limited', '-', 'The provider asked to slow down; retried after its Retry-After.'],
+  ['delivery.permanent', '-', 'The provider refused the message for good (e.g. chat not found); dead-lettered at once.'],
+  ['executor.unavailable', '-', 'The execution runtime could not be reached; the prompt job is retried with backoff, then dead.'],
+  ['executor.run_failed', '-', 'The agent run itself failed (reported by the executor); the sender is told.'],
+  ['run.deadline_exceeded', '-', 'The run passed PROMPT_DEADLINE_SECONDS and was aborted; the sender is told.'],
+  ['job.session_missing', '-', 'A prompt job named a session that no longer exists; the job fails.'],
+  ['job.payload_invalid', '-', 'A prompt job without text or target; the job fails.'],
+];
+
+export async function generateDocs() {
+  const core = await import(join(root, 'core/dist/src/index.js'));
+  const host = await import(join(root, 'hosts/standalone-gateway/dist/src/index.js'));
+  await import(join(root, 'core/dist/src/testing/fake-provider.js'));
+  await import(join(root, 'core/dist/src/testing/fake-executor.js'));
+  await import(join(root, 'plugins/memory-store/dist/src/index.js'));
+  const table = core.renderSettingsTable(host.ALL_STANDALONE_SETTINGS, host.STANDALONE_PREFIX);
+  const schema = JSON.stringify(core.configFileJsonSchema(host.ALL_STANDALONE_SETTINGS, host.STANDALONE_PREFIX), null, 2) + '\n';
+  return {
+    'docs/configuration.md': spliceGenerated(readFileSync(join(root, 'docs/configuration.md'), 'utf8'), table),
+    'docs/errors.md': errorsPage(core.errorRegistry),
+    'docs/config.schema.json': schema,
+  };
+}
+
+function spliceGenerated(page, table) {
+  const start = '<!-- settings:start -->';
+  const end = '<!-- settings:end -->';
+  const before = page.slice(0, page.indexOf(start) + start.length);
+  const after = page.slice(page.indexOf(end));
+  if (page.indexOf(start) < 0 || page.indexOf(end) < 0) throw new Error('docs/configuration.md lost its settings markers');
+  return `${before}\n${table.trim()}\n${after}`;
+}
+
+function errorsPage(registry) {
+  const rows = [...registry.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([code, { status }]) => `| \`${code}\` | ${status} |`);
+  const other = OTHER_CODES.map(([code, status, text]) => `| \`${code}\` | ${status} | ${text} |`);
+  return [
+    '# Error codes',
+    '',
+    'Every error that crosses a package boundary has a stable code `<area>.<reason>`. Codes are API:',
+    'they are never renamed or reused. HTTP answers carry them as `{"error":{"code","message"}}`; the',
+    'CLI prints them first on the line and exits 2 for bad input. This page is generated from the',
+    "code's error registry by `node scripts/docs.mjs`; a test fails when it is out of date.",
+    '',
+    '## Errors (`GatewayError`)',
+    '',
+    '| code | HTTP status |',
+    '| --- | --- |',
+    ...rows,
+    '',
+    '## Other codes you will see in responses, job errors, dead letters and logs',
+    '',
+    '| code | status | meaning |',
+    '| --- | --- | --- |',
+    ...other,
+    '',
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const docs = await generateDocs();
+  let stale = 0;
+  for (const [file, content] of Object.entries(docs)) {
+    const path = join(root, file);
+    let current = '';
+    try { current = readFileSync(path, 'utf8'); } catch { /* new file */ }
+    if (current === content) continue;
+    if (process.argv.includes('--check')) {
+      console.error(`${file} is out of date: run node scripts/docs.mjs`);
+      stale += 1;
+    } else {
+      writeFileSync(path, content);
+      console.log(`wrote ${file}`);
+    }
+  }
+  process.exit(stale ? 1 : 0);
+}
