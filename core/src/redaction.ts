@@ -18,12 +18,16 @@ const TEXT_PATTERNS: [RegExp, string][] = [
   [/\b((?:access_?|refresh_?|api_?|bot_?)?(?:token|secret|password|api_?key)\s*[=:]\s*)("?)[^\s"&,;]+/gi, `$1$2${REDACTED}`],
 ];
 
+/** Cheap pre-check: text with none of these fragments cannot match any TEXT_PATTERNS entry. */
+const MAYBE_SENSITIVE = /bearer|basic|\/bot|\d{6}:|xox|sk-|gh[pousr]_|:\/\/[^\s]*@|token|secret|password|api_?key/i;
+
 /** Masks configured secrets (exact values, 4+ chars) and token-shaped substrings in text. */
 export function redactText(text: string, secrets: readonly string[] = []): string {
   let out = text;
   for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join(REDACTED);
+    if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
+  if (!MAYBE_SENSITIVE.test(out)) return out;
   for (const [pattern, replacement] of TEXT_PATTERNS) out = out.replace(pattern, replacement);
   return out;
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { chunkDeliveryIds } from '../src/render/chunk-ids.js';
-import { planTextChunks, splitText } from '../src/render/split.js';
+import { planTextChunks, shortenFenceLines, splitText } from '../src/render/split.js';
 import { chunkText } from '../src/render/split-limits.js';
 import { fenceLineCount } from '../src/testing/renderer-conformance.js';
 
@@ -110,6 +110,23 @@ describe('render/splitText', () => {
     expectWithin(chunks, 32);
     expect(chunks[1]?.startsWith('```\n')).to.equal(true);
     for (const c of chunks) expect(fenceLineCount(c) % 2, c).to.equal(0);
+  });
+
+  it('drops the info string of a fence line too long to repeat, only when splitting', () => {
+    const text = `\`\`\`${'l'.repeat(20)} title\n${'code\n'.repeat(20)}\`\`\``;
+    expect(shortenFenceLines(text, 32).startsWith('```\ncode')).to.equal(true);
+    expect(shortenFenceLines(text, 400)).to.equal(text);
+    expect(shortenFenceLines('```python', 32)).to.equal('```');
+    expect(splitText(text, 1000)).to.deep.equal([text]);
+  });
+
+  it('never starts a chunk with backticks taken from the middle of a line', () => {
+    const text = `${'a'.repeat(27)} \`\`\`\`not a fence\` ${'b'.repeat(40)}`;
+    for (const max of [32, 33, 34, 35]) {
+      const chunks = splitText(text, max);
+      expect(chunks.join('')).to.equal(text);
+      for (const c of chunks) expect(c, c).to.not.match(/^ {0,3}```/);
+    }
   });
 
   it('gives up repairs for absurd fence markers but still respects the limit', () => {

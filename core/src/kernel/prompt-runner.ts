@@ -62,7 +62,7 @@ export class PromptRunner {
     const timer = setTimeout(() => controller.abort(), msLeft);
     const collected: RuntimeEvent[] = [];
     try {
-      const after = await this.lastPersistedCursor(session.sessionId, runId);
+      const after = job.attempts > 1 ? await this.lastPersistedCursor(session.sessionId, runId) : undefined;
       for await (const event of this.kernel.executor!.events(executorSessionId, { runId, after, signal: controller.signal })) {
         collected.push(event);
         await this.persist(session.sessionId, event, job);

@@ -22,8 +22,16 @@ export class WorkLoop {
     for (let i = 0; i < this.options.concurrency; i += 1) this.track(this.lane());
   }
 
-  /** Wakes idle lanes now (called after in-process work was added). */
+  /**
+   * Wakes one idle lane (called after in-process work was added). A lane that finds work wakes
+   * the next one, so a burst ramps up to full concurrency without every enqueue stampeding
+   * all lanes into the store.
+   */
   wake(): void {
+    this.wakers.shift()?.();
+  }
+
+  private wakeAll(): void {
     const wakers = this.wakers;
     this.wakers = [];
     for (const w of wakers) w();
@@ -32,7 +40,7 @@ export class WorkLoop {
   /** Stops claiming; resolves when lanes finished or `drainMs` passed (true if drained). */
   async stop(drainMs: number): Promise<boolean> {
     this.running = false;
-    this.wake();
+    this.wakeAll();
     const all = Promise.all([...this.inFlight]).then(() => true);
     const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), drainMs).unref());
     return Promise.race([all, timeout]);
@@ -51,20 +59,22 @@ export class WorkLoop {
       } catch (error) {
         this.options.logger.error(`${this.name}.step_failed`, { error });
       }
-      if (!didWork && this.running) await this.idle();
+      if (didWork) this.wake();
+      else if (this.running) await this.idle();
     }
   }
 
   private idle(): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.options.idlePollMs);
-      timer.unref();
-      const waker = (): void => done();
-      this.wakers.push(waker);
-      function done(): void {
+      let timer: NodeJS.Timeout | undefined;
+      const waker = (): void => {
         clearTimeout(timer);
+        this.wakers = this.wakers.filter((w) => w !== waker);
         resolve();
-      }
+      };
+      timer = setTimeout(waker, this.options.idlePollMs);
+      timer.unref();
+      this.wakers.push(waker);
     });
   }
 }

@@ -3,7 +3,7 @@
  * The renderer: coalescing, dialect formatters, the splitter and the default Renderer.
  */
 export { coalesceFinalText } from './coalesce.js';
-export { splitText, planTextChunks, type SplitTextOptions } from './split.js';
+export { splitText, planTextChunks, shortenFenceLines, type SplitTextOptions } from './split.js';
 export { splitTelegramHtml, planTelegramHtmlChunks } from './split-html.js';
 export { splitFormatted } from './split-formatted.js';
 export { MIN_SPLIT_LENGTH, chunkText, type ChunkPlan } from './split-limits.js';

@@ -1,7 +1,7 @@
 import type { Notice } from '../contracts/renderer.js';
 import { escapeMarkdown } from './escape.js';
 
-/** Texts of the default renderer, as provider-neutral Markdown (dynamic parts escaped). */
+// Texts of the default renderer, as provider-neutral Markdown (dynamic parts escaped).
 
 /** Shown when a run completed without any assistant text. */
 export const EMPTY_REPLY_TEXT = '(The agent finished without a text reply.)';

@@ -57,7 +57,7 @@ function findCut(tokens: readonly HtmlToken[], start: number, sim: Stack, prefix
   let length = prefixLength;
   for (let j = start; j < tokens.length; j++) {
     length += apply(sim, tokens[j] as HtmlToken, max).length;
-    if (length + closers(sim).length > max) break;
+    if (length + closersLength(sim) > max) break;
     const k = j + 1;
     if (k === tokens.length) return k;
     best.any = k;
@@ -113,6 +113,12 @@ function closers(stack: Stack): string {
     .map((t) => closingTag(t.name))
     .reverse()
     .join('');
+}
+
+function closersLength(stack: Stack): number {
+  let length = 0;
+  for (const t of stack) if (!t.suppressed) length += t.name.length + 3;
+  return length;
 }
 
 function closingTag(name: string): string {

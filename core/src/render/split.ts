@@ -25,11 +25,13 @@ const SEPARATORS = ['\n\n', '\n', ' '] as const;
  * - A cut prefers the last blank line, then newline, then space of the window, as long as it
  *   lies at ≥ 65 % of the window; otherwise the window is hard-cut. The separator stays at the
  *   end of the earlier chunk, so joining the chunks (minus repairs) gives the text back.
- * - A surrogate pair is never split, nor a ``` fence line, nor an `atomic` span that fits.
+ * - A surrogate pair is never split, nor a ``` fence line, nor an `atomic` span that fits; a cut
+ *   inside a line never makes the next chunk start with backticks that would read as a fence.
  * - A chunk that ends inside a ``` fence is closed with "\n```" and the next chunk reopens it
- *   with the same fence line (e.g. "```ts\n"); lengths include these repairs. When a fence
- *   line is too long for the limit (over a quarter of it), the repair falls back to a bare
- *   "```", and to no repair at all if even that does not fit.
+ *   with the same fence line (e.g. "```ts\n"); lengths include these repairs.
+ * - Degenerate fences: when the text must be split, an opening fence line longer than a quarter
+ *   of the limit loses its info string (see {@link shortenFenceLines}); a fence whose backtick
+ *   run alone exceeds that budget gets no repairs.
  * - Deterministic: the same input always gives the same chunks.
  *
  * @throws RangeError when `maxLength` is not an integer ≥ 32.
@@ -38,11 +40,35 @@ export function splitText(text: string, maxLength: number, options: SplitTextOpt
   return planTextChunks(text, maxLength, options).map(chunkText);
 }
 
-/** Like {@link splitText}, but returns each chunk as repairs around a verbatim slice of the input. */
+/**
+ * Like {@link splitText}, but returns each chunk as repairs around a verbatim slice of the input
+ * (of `shortenFenceLines(text, maxLength)` when the text has to be split).
+ */
 export function planTextChunks(text: string, maxLength: number, options: SplitTextOptions = {}): ChunkPlan[] {
   assertSplitLength(maxLength);
   if (text.length <= maxLength) return [{ prefix: '', body: text, suffix: '' }];
-  return new TextSplitter(text, maxLength, options).plan();
+  return new TextSplitter(shortenFenceLines(text, maxLength), maxLength, options).plan();
+}
+
+/** Most characters a fence repair (reopening line with its newline, or closing newline + backticks) may take. */
+function repairBudget(maxLength: number): number {
+  return Math.floor(maxLength / 4);
+}
+
+/**
+ * Replaces each opening fence line that could not be repeated as a repair (longer than a
+ * quarter of the limit with its newline) by its bare backticks: the language is dropped so the
+ * fence can be reopened in every chunk. Only text that must be split goes through this.
+ */
+export function shortenFenceLines(text: string, maxLength: number): string {
+  const budget = repairBudget(maxLength);
+  const fences = scanFences(text).filter((f) => f.openLine.length + 1 > budget && f.openLine !== f.marker);
+  let out = text;
+  for (const f of fences.reverse()) {
+    const lineEnd = text[f.bodyStart - 1] === '\n' ? f.bodyStart - 1 : f.bodyStart;
+    out = out.slice(0, f.openStart) + f.marker + out.slice(lineEnd);
+  }
+  return out;
 }
 
 /** The per-call state of {@link planTextChunks}: fence map, unsafe cut positions, repairs. */
@@ -121,28 +147,38 @@ class TextSplitter {
   /** The line that reopens fence `i` at the start of a chunk ("" outside fences). */
   private reopen(i: number): string {
     const f = this.fences[i];
-    if (!f) return '';
-    return this.repairFits(f.openLine, f.marker) ? `${f.openLine}\n` : this.repairFits(f.marker, f.marker) ? `${f.marker}\n` : '';
+    return f && this.repairs(f) ? `${f.openLine}\n` : '';
   }
 
   /** What closes fence `i` when a chunk ends at `c` inside it ("" outside fences). */
   private close(i: number, c: number): string {
     const f = this.fences[i];
-    if (!f || !this.repairFits(f.marker, f.marker)) return '';
+    if (!f || !this.repairs(f)) return '';
     return this.text[c - 1] === '\n' ? f.marker : `\n${f.marker}`;
   }
 
-  /** Reopen line + newline + closing newline + marker must take at most a quarter of the limit. */
-  private repairFits(openLine: string, marker: string): boolean {
-    return openLine.length + marker.length + 2 <= Math.floor(this.max / 4);
+  /** Repairs are made when both the reopening line and the closing fence fit the repair budget. */
+  private repairs(f: FenceSpan): boolean {
+    return f.openLine.length + 1 <= repairBudget(this.max) && f.marker.length + 1 <= repairBudget(this.max);
   }
 
   private markFences(): void {
+    this.markFenceLikeStarts();
     this.fences.forEach((f, i) => {
       this.fenceAt.fill(i, f.bodyStart, f.closed ? f.closeStart + 1 : this.text.length + 1);
       this.unsafe.fill(1, f.openStart + 1, f.bodyStart);
       if (f.closed) this.unsafe.fill(1, f.closeStart + 1, f.closeLineEnd);
     });
+  }
+
+  /** A cut inside a line must not make the next chunk start with a fence-like line (` {0,3}```…`). */
+  private markFenceLikeStarts(): void {
+    for (const m of this.text.matchAll(/`{3,}/g)) {
+      for (let c = Math.max(0, m.index - 3); c <= m.index + m[0].length - 3; c++) {
+        const lineStart = c === 0 || this.text[c - 1] === '\n';
+        if (!lineStart && /^ *$/.test(this.text.slice(c, m.index))) this.unsafe[c] = 1;
+      }
+    }
   }
 
   private markAtomic(atomic: RegExp | undefined): void {

@@ -15,10 +15,12 @@ export interface ScriptedFailure {
  * stored twice), and can be told to fail the next N requests with a given status.
  */
 export class FakeChannel {
-  readonly messages: FakeSentMessage[] = [];
+  /** Received messages in arrival order, each with its arrival time (ms since epoch). */
+  readonly messages: (FakeSentMessage & { receivedAt: number })[] = [];
   duplicates = 0;
   requests = 0;
   private readonly failures: ScriptedFailure[] = [];
+  private readonly seen = new Set<string>();
   private readonly waiters: { predicate: () => boolean; resolve: () => void }[] = [];
 
   private constructor(private readonly server: Server, readonly url: string) {}
@@ -38,7 +40,7 @@ export class FakeChannel {
   }
 
   /** Messages sent to one chat, in arrival order. */
-  messagesFor(chatId: string): FakeSentMessage[] {
+  messagesFor(chatId: string): (FakeSentMessage & { receivedAt: number })[] {
     return this.messages.filter((m) => m.target.chatId === chatId);
   }
 
@@ -68,9 +70,12 @@ export class FakeChannel {
       res.end(JSON.stringify({ ok: false, error: `scripted ${failure.status}` }));
       return;
     }
-    const record = JSON.parse(Buffer.concat(chunks).toString('utf8')) as FakeSentMessage;
-    if (this.messages.some((m) => m.deliveryId === record.deliveryId)) this.duplicates += 1;
-    else this.messages.push(record);
+    const record = { ...(JSON.parse(Buffer.concat(chunks).toString('utf8')) as FakeSentMessage), receivedAt: Date.now() };
+    if (this.seen.has(record.deliveryId)) this.duplicates += 1;
+    else {
+      this.seen.add(record.deliveryId);
+      this.messages.push(record);
+    }
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ ok: true, messageId: `m-${this.messages.length}` }));
     this.settleWaiters();

@@ -83,6 +83,7 @@ export class FakeExecutor implements ExecutionAuthority {
       while (index < run.events.length) yield run.events[index++]!;
       if (run.done) return;
       await new Promise<void>((resolve) => {
+        if (options.signal?.aborted) return resolve();
         const wake = (): void => {
           run.listeners.delete(wake);
           options.signal?.removeEventListener('abort', wake);

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
 import ipaddr from 'ipaddr.js';
 import * as v from 'valibot';
 import type { ComponentHealth } from '../contracts/common.js';
@@ -166,29 +167,46 @@ function parsePayload(body: unknown, instance: string): FakeInboundPayload {
   return b as unknown as FakeInboundPayload;
 }
 
+/** Keep-alive connections to the loopback channel, shared by every fake provider instance. */
+const loopbackAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
 async function postDelivery(url: string, record: FakeSentMessage, timeoutMs: number): Promise<SendResult> {
-  let response: Response;
+  let response: { status: number; retryAfter: string | undefined; text: string };
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': record.deliveryId },
-      body: JSON.stringify(record),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    response = await postJson(url, JSON.stringify(record), { 'idempotency-key': record.deliveryId }, timeoutMs);
   } catch (error) {
     throw new DeliveryError(`fake channel unreachable: ${(error as Error).message}`, { kind: 'transient' }, { code: 'fake_provider.network', cause: error });
   }
-  const text = await response.text();
-  if (response.ok) {
-    const body = safeJson(text) as { messageId?: string } | null;
+  if (response.status >= 200 && response.status < 300) {
+    const body = safeJson(response.text) as { messageId?: string } | null;
     return { providerMessageId: body?.messageId ?? record.deliveryId };
   }
   if (response.status === 429) {
-    const retryAfter = Number(response.headers.get('retry-after') ?? '1');
+    const retryAfter = Number(response.retryAfter ?? '1');
     throw new DeliveryError('fake channel rate limited', { kind: 'rate_limited', retryAfterMs: Math.max(0, retryAfter) * 1000 }, { code: 'fake_provider.rate_limited' });
   }
   const kind = response.status >= 500 ? 'transient' : 'permanent';
   throw new DeliveryError(`fake channel answered ${response.status}`, { kind }, { code: `fake_provider.http_${response.status}` });
+}
+
+function postJson(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; retryAfter: string | undefined; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, {
+      method: 'POST',
+      agent: loopbackAgent,
+      timeout: timeoutMs,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, text }));
+      res.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    request.on('error', reject);
+    request.end(body);
+  });
 }
 
 function safeJson(text: string): unknown {

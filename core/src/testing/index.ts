@@ -17,3 +17,28 @@ export {
   type FakeInboundPayload,
   type FakeSentMessage,
 } from './fake-provider.js';
+export { describeRendererConformance, type RendererConformanceDescriptor } from './renderer-conformance.js';
+export {
+  describeProviderConformance,
+  runProviderCheck,
+  providerChecks,
+  ConformanceSkipped,
+  CONFORMANCE_INSTANCE_ID,
+  CONFORMANCE_SAMPLE,
+  type ProviderConformanceDescriptor,
+  type ProviderCheck,
+  type ProviderCheckNeed,
+  type ProviderProbe,
+  type InboundSample,
+  type SendFailureKind,
+} from './provider-conformance.js';
+export {
+  describeExecutionAuthorityConformance,
+  runExecutorCheck,
+  executorChecks,
+  type ExecutorConformanceDescriptor,
+  type ExecutorScripts,
+  type ExecutorCheck,
+  type ExecutorProbe,
+  type ExecutorReadOptions,
+} from './executor-conformance.js';

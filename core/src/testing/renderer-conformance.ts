@@ -30,8 +30,9 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** First and last line of every {@link buildLongAnswer} document, to check nothing is lost. */
+/** First line (a heading) of every {@link buildLongAnswer} document, to check nothing is lost. */
 export const ANSWER_START = 'ANSWER-START-7f3a';
+/** Last line of every {@link buildLongAnswer} document. */
 export const ANSWER_END = 'ANSWER-END-7f3a';
 
 const WORDS = ['gateway', 'a < b', 'x > y', 'AT&T', '&amp;', '"quoted"', "it's", '<div class="x">', 'naïve', '🚀', '👩‍💻', 'snake_case', 'end.'];
@@ -85,7 +86,7 @@ function bullets(rnd: Rnd, pick: Pick): string {
   return Array.from({ length: 2 + Math.floor(rnd() * 6) }, () => `- ${sentence(rnd, pick)}`).join('\n');
 }
 
-function heading(rnd: Rnd, pick: Pick): string {
+function heading(_rnd: Rnd, pick: Pick): string {
   return `${pick(['#', '##', '###'])} ${pick(WORDS)} & ${pick(WORDS)}`;
 }
 

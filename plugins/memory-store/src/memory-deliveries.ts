@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { StoreNotFound, StoreStaleClaim } from '@cowork-gateway/core';
 import type { Delivery, DeliveryRepository, DeliveryStatus, NewDelivery } from '@cowork-gateway/core';
-import type { MemoryState } from './memory-state.js';
-import { copy, expired, limited, newestFirst, oldestFirst, plus } from './rows.js';
+import type { DueEntry, MemoryState } from './memory-state.js';
+import { copy, expired, limited, newestFirst, plus } from './rows.js';
 
 /** Attempts a delivery gets when `maxAttempts` is not given. */
 export const DEFAULT_DELIVERY_MAX_ATTEMPTS = 5;
@@ -25,15 +25,14 @@ export class MemoryDeliveries implements DeliveryRepository {
     if (existing) return { delivery: copy(existing), created: false };
     const delivery = newDelivery(input, new Date());
     this.state.deliveries.set(delivery.deliveryId, delivery);
+    this.state.trackDelivery(delivery);
     return { delivery: copy(delivery), created: true };
   }
 
   async claim(options: ClaimOptions): Promise<Delivery | null> {
     const now = options.now ?? new Date();
     const excluded = new Set(options.excludeInstances ?? []);
-    const next = oldestFirst(this.state.deliveries.values())
-      .filter((d) => due(d, now) && !excluded.has(d.instance))
-      .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime())[0];
+    const next = this.nextDue(now, excluded);
     if (!next) return null;
     next.status = 'sending';
     next.attempts += 1;
@@ -41,6 +40,7 @@ export class MemoryDeliveries implements DeliveryRepository {
     next.claimToken = randomUUID();
     next.leaseExpiresAt = plus(now, options.leaseMs);
     next.updatedAt = now;
+    this.state.trackDelivery(next);
     return copy(next);
   }
 
@@ -59,14 +59,15 @@ export class MemoryDeliveries implements DeliveryRepository {
 
   async complete(deliveryId: string, token: string): Promise<Delivery> {
     const delivery = this.held(deliveryId, token);
-    release(delivery, 'sent', new Date());
+    this.release(delivery, 'sent', new Date());
     return copy(delivery);
   }
 
   async retry(deliveryId: string, token: string, options: { nextAttemptAt: Date; error: string }): Promise<Delivery> {
     const delivery = this.held(deliveryId, token);
-    release(delivery, 'pending', new Date());
+    this.release(delivery, 'pending', new Date());
     delivery.nextAttemptAt = new Date(options.nextAttemptAt);
+    this.state.trackDelivery(delivery);
     delivery.lastError = options.error;
     return copy(delivery);
   }
@@ -76,7 +77,7 @@ export class MemoryDeliveries implements DeliveryRepository {
     const delivery = token === null ? this.require(deliveryId) : this.held(deliveryId, token);
     // A delivery already sent stays sent: a stale sweep racing the worker must not bury it.
     if (delivery.status === 'sent') return copy(delivery);
-    release(delivery, 'dead', new Date());
+    this.release(delivery, 'dead', new Date());
     delivery.deadReason = reason;
     return copy(delivery);
   }
@@ -86,9 +87,10 @@ export class MemoryDeliveries implements DeliveryRepository {
     const delivery = this.require(deliveryId);
     if (delivery.status !== 'dead') return copy(delivery);
     const now = options.now ?? new Date();
-    release(delivery, 'pending', now);
+    this.release(delivery, 'pending', now);
     delivery.attempts = 0;
     delivery.nextAttemptAt = now;
+    this.state.trackDelivery(delivery);
     delivery.expiresAt = new Date(options.expiresAt);
     delivery.deadReason = null;
     return copy(delivery);
@@ -110,6 +112,33 @@ export class MemoryDeliveries implements DeliveryRepository {
     const counts = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as Record<DeliveryStatus, number>;
     for (const delivery of this.state.deliveries.values()) counts[delivery.status] += 1;
     return counts;
+  }
+
+  /**
+   * The due delivery with the earliest due time (then `createdAt`), from the due-time index;
+   * stale index entries are dropped, entries of excluded instances are put back.
+   */
+  private nextDue(now: Date, excluded: ReadonlySet<string>): Delivery | undefined {
+    const skipped: DueEntry[] = [];
+    let found: Delivery | undefined;
+    for (let entry = this.state.deliveryQueue.peek(); entry && entry.at <= now.getTime(); entry = this.state.deliveryQueue.peek()) {
+      this.state.deliveryQueue.pop();
+      if (!this.state.isCurrent(entry)) continue;
+      const delivery = this.state.deliveries.get(entry.id)!;
+      if (excluded.has(delivery.instance) || !due(delivery, now)) {
+        skipped.push(entry);
+        continue;
+      }
+      found = delivery;
+      break;
+    }
+    for (const entry of skipped) this.state.deliveryQueue.push(entry);
+    return found;
+  }
+
+  private release(delivery: Delivery, status: DeliveryStatus, now: Date): void {
+    release(delivery, status, now);
+    this.state.trackDelivery(delivery);
   }
 
   private require(deliveryId: string): Delivery {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { StoreNotFound, StoreStaleClaim } from '@cowork-gateway/core';
 import type { Job, JobKind, JobRepository, JobStatus, JsonObject, NewJob } from '@cowork-gateway/core';
 import type { MemoryState } from './memory-state.js';
-import { copy, expired, limited, newestFirst, oldestFirst, plus } from './rows.js';
+import { copy, expired, limited, newestFirst, plus } from './rows.js';
 
 /** Attempts a job gets when `maxAttempts` is not given (upstream: dead once attempts reach 3). */
 export const DEFAULT_JOB_MAX_ATTEMPTS = 3;
@@ -17,8 +17,8 @@ interface ClaimOptions {
 }
 
 /**
- * The job queue. A claim scans every job, which is fine for the in-process sizes this store is
- * meant for; it runs synchronously, so two concurrent claims never get the same job.
+ * The job queue. A claim looks only at unfinished jobs (an index kept in {@link MemoryState});
+ * it runs synchronously, so two concurrent claims never get the same job.
  */
 export class MemoryJobs implements JobRepository {
   constructor(private readonly state: MemoryState) {}
@@ -30,6 +30,7 @@ export class MemoryJobs implements JobRepository {
     const job = newJob(input, new Date());
     this.state.jobs.set(job.jobId, job);
     this.state.jobKeys.set(job.idempotencyKey, job.jobId);
+    this.state.trackJob(job);
     return { job: copy(job), created: true };
   }
 
@@ -38,6 +39,7 @@ export class MemoryJobs implements JobRepository {
     for (let job = this.nextDue(now, options.kinds); job; job = this.nextDue(now, options.kinds)) {
       if (job.attempts < job.maxAttempts) return copy(take(job, options, now));
       bury(job, now);
+      this.state.trackJob(job);
     }
     return null;
   }
@@ -53,6 +55,7 @@ export class MemoryJobs implements JobRepository {
   async complete(jobId: string, token: string, result?: JsonObject): Promise<Job> {
     const job = this.held(jobId, token);
     release(job, 'completed', new Date());
+    this.state.trackJob(job);
     job.result = result === undefined ? null : copy(result);
     return copy(job);
   }
@@ -61,6 +64,7 @@ export class MemoryJobs implements JobRepository {
     const job = this.held(jobId, token);
     const retry = options.retryAt !== undefined && job.attempts < job.maxAttempts;
     release(job, options.retryAt === undefined ? 'failed' : retry ? 'pending' : 'dead', new Date());
+    this.state.trackJob(job);
     job.lastError = options.error;
     if (retry && options.retryAt) job.runAt = new Date(options.retryAt);
     return copy(job);
@@ -92,11 +96,24 @@ export class MemoryJobs implements JobRepository {
     return counts;
   }
 
-  /** The due job with the earliest `runAt` (then `createdAt`) that its queue lets run. */
+  /**
+   * The due job with the earliest `runAt` (then `createdAt`, then insertion) that its queue lets
+   * run. Looks only at queue heads and unqueued jobs, through the indexes kept by
+   * {@link MemoryState.trackJob}, so a backlog does not slow claims down.
+   */
   private nextDue(now: Date, kinds: readonly JobKind[] | undefined): Job | undefined {
-    return oldestFirst(this.state.jobs.values())
-      .filter((j) => due(j, now) && (kinds === undefined || kinds.includes(j.kind)) && this.mayRun(j, now))
-      .sort((a, b) => a.runAt.getTime() - b.runAt.getTime())[0];
+    let best: Job | undefined;
+    for (const job of this.candidates()) {
+      if (!due(job, now) || (kinds !== undefined && !kinds.includes(job.kind)) || !this.mayRun(job, now)) continue;
+      if (!best || runsBefore(job, best)) best = job;
+    }
+    return best;
+  }
+
+  /** Unqueued unfinished jobs and the head of every queue: the only jobs a claim may take. */
+  private *candidates(): Iterable<Job> {
+    for (const id of this.state.unqueuedJobs) yield this.state.jobs.get(id)!;
+    for (const queue of this.state.queues.values()) yield queue[0]!;
   }
 
   /** Only the oldest unfinished job of a queue runs, and never beside a live lease in that queue. */
@@ -108,7 +125,7 @@ export class MemoryJobs implements JobRepository {
 
   /** Unfinished jobs of a queue in FIFO order. */
   private queue(queueKey: string): Job[] {
-    return oldestFirst([...this.state.jobs.values()].filter((j) => j.queueKey === queueKey && unfinished(j)));
+    return this.state.queues.get(queueKey) ?? [];
   }
 
   private held(jobId: string, token: string): Job {
@@ -140,6 +157,12 @@ function newJob(input: NewJob, now: Date): Job {
     createdAt: now,
     updatedAt: now,
   };
+}
+
+function runsBefore(a: Job, b: Job): boolean {
+  const byRunAt = a.runAt.getTime() - b.runAt.getTime();
+  if (byRunAt !== 0) return byRunAt < 0;
+  return a.createdAt.getTime() < b.createdAt.getTime();
 }
 
 function unfinished(job: Job): boolean {

@@ -95,6 +95,7 @@ export class MemoryStore implements Store {
       importRecord(this.state, record);
       counts[record.table] += 1;
     }
+    this.state.reindex();
     return counts;
   }
 

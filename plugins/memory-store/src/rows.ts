@@ -2,9 +2,17 @@
  * Small helpers shared by the memory repositories: copies, ordering, limits and time.
  */
 
-/** A deep copy, so callers never hold a reference into the store's state. */
+/**
+ * A deep copy, so callers never hold a reference into the store's state. Rows are plain JSON
+ * plus Dates, so a direct walk is enough, and several times faster than structuredClone.
+ */
 export function copy<T>(value: T): T {
-  return structuredClone(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (Array.isArray(value)) return value.map(copy) as T;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[key] = copy((value as Record<string, unknown>)[key]);
+  return out as T;
 }
 
 /** `date + ms` as a new Date. */

@@ -1,0 +1,50 @@
+// Small loopback load generator: N POSTs with C in flight over keep-alive sockets.
+import http from 'node:http';
+
+/** Percentile of a sorted array (nearest rank). */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/**
+ * Sends `total` POSTs of `bodyFor(i)` to `url` with `concurrency` in flight.
+ * Returns per-request latencies (ms), status counts and wall time.
+ */
+export async function blast({ url, total, concurrency, bodyFor, headers = {} }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const target = new URL(url);
+  const latencies = [];
+  const statuses = {};
+  let next = 0;
+  const started = performance.now();
+  async function lane() {
+    while (next < total) {
+      const i = next++;
+      const body = JSON.stringify(bodyFor(i));
+      const t0 = performance.now();
+      const status = await post(agent, target, body, headers);
+      latencies.push(performance.now() - t0);
+      statuses[status] = (statuses[status] ?? 0) + 1;
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  const wallMs = performance.now() - started;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return { wallMs, latencies, statuses, rate: (total / wallMs) * 1000 };
+}
+
+function post(agent, target, body, headers) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
+    }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}

@@ -1,0 +1,134 @@
+// `npm run bench`: measures the Standalone Gateway's webhook path on this machine, side by side
+// with a raw Koa anchor (reference/perf-anchors.md §1), and prints a table plus JSON
+// (bench/results/<timestamp>.json). Traffic goes to 127.0.0.1 only; every loop is bounded.
+//
+//   node bench/run.mjs [--messages 4000] [--concurrency 50]
+//
+// Figures:
+//   koa-floor        raw Koa 3 + @koa/router: parse JSON, answer 200 (no gateway logic)
+//   ingest           gateway webhook → durable claim → authorize → session → job enqueue → 202
+//                    (memory store), requests/s and latency
+//   end-to-end       webhook in → scripted executor run → reply delivered to a loopback channel,
+//                    messages/s from first send to last reply, and send→reply latency
+// The reference Standalone Gateway saturates at ~185 msg/s end to end on the memory store
+// (perf-anchors.md, "The peer"); our target is ≥ 10x that.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { blast, percentile } from './load.mjs';
+
+const root = new URL('..', import.meta.url).pathname;
+const { FakeChannel } = await import(join(root, 'core/dist/src/testing/index.js'));
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const MESSAGES = arg('messages', 4000);
+const CONCURRENCY = arg('concurrency', 50);
+const REFERENCE_E2E_MSG_PER_S = 185;
+
+function summarize(name, result, extra = {}) {
+  const l = result.latencies;
+  return { name, rate: Math.round(result.rate), p50Ms: round(percentile(l, 50)), p99Ms: round(percentile(l, 99)), statuses: result.statuses, ...extra };
+}
+const round = (n) => Math.round(n * 100) / 100;
+
+async function koaFloor() {
+  const child = spawn(process.execPath, [join(root, 'bench/servers/koa-floor.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(String(d).trim())));
+  await blast({ url, total: 2000, concurrency: CONCURRENCY, bodyFor: (i) => sampleBody(i, 'warm') });
+  const result = await blast({ url, total: MESSAGES, concurrency: CONCURRENCY, bodyFor: (i) => sampleBody(i, 'koa') });
+  child.kill();
+  return summarize('koa-floor (raw Koa 3, own process)', result);
+}
+
+function sampleBody(i, run) {
+  return { id: `${run}-${i}`, chatId: `chat-${i % 200}`, userId: 'bench-user', text: `benchmark message number ${i} `.padEnd(400, '.') };
+}
+
+/** Starts the real CLI (`cowork-standalone-gateway start`) as its own process, like production. */
+async function startGateway(channel) {
+  const env = {
+    PATH: process.env.PATH,
+    OPEN_COWORK_STANDALONE_GATEWAY_STORE: 'memory',
+    OPEN_COWORK_STANDALONE_GATEWAY_PORT: '0',
+    OPEN_COWORK_STANDALONE_GATEWAY_LOG_LEVEL: 'info',
+    OPEN_COWORK_STANDALONE_GATEWAY_RATE_LIMIT_MAX_REQUESTS: '100000000',
+    OPEN_COWORK_STANDALONE_GATEWAY_WORKER_CONCURRENCY: '32',
+    OPEN_COWORK_STANDALONE_GATEWAY_DELIVERY_CONCURRENCY: '32',
+    OPEN_COWORK_STANDALONE_GATEWAY_CONFIG_JSON: JSON.stringify({
+      executor: { use: '@cowork-gateway/core/testing/fake-executor' },
+      providers: [{ use: '@cowork-gateway/core/testing/fake-provider', id: 'bench', options: { deliveryUrl: channel.url } }],
+      identities: [{ provider: 'bench', externalUserId: 'bench-user', role: 'member' }],
+    }),
+  };
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, join(root, 'hosts/standalone-gateway/dist/src/bin.js'), 'start'], { env, cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stderr.on('data', (d) => {
+      out += d;
+      const m = /"event":"gateway.listening".*?"url":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(out) ?? /"url":"http:\/\/127\.0\.0\.1:(\d+)".*?"event":"gateway.listening"/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`gateway exited ${code}: ${out}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
+}
+
+async function gatewayRuns() {
+  const channel = await FakeChannel.start();
+  const gateway = await startGateway(channel);
+  const url = `${gateway.url}/webhooks/bench`;
+  await blast({ url, total: 500, concurrency: CONCURRENCY, bodyFor: (i) => sampleBody(i, 'warm') });
+  await channel.waitFor(() => channel.messages.length >= 500, 60_000);
+
+  const sentAt = new Map();
+  const replyLatencies = [];
+  const before = channel.messages.length;
+  const t0 = performance.now();
+  const ingest = await blast({
+    url, total: MESSAGES, concurrency: CONCURRENCY,
+    bodyFor: (i) => { sentAt.set(`chat-${i % 200}:${i}`, Date.now()); return sampleBody(i, 'e2e'); },
+  });
+  await channel.waitFor(() => channel.messages.length >= before + MESSAGES, 120_000);
+  const e2eMs = performance.now() - t0;
+  for (const m of channel.messages.slice(before)) {
+    const n = /number (\d+)/.exec(m.message.text)?.[1];
+    const key = `${m.target.chatId}:${n}`;
+    if (sentAt.has(key)) replyLatencies.push(m.receivedAt - sentAt.get(key));
+  }
+  replyLatencies.sort((a, b) => a - b);
+  const duplicates = channel.duplicates;
+  await gateway.stop();
+  await channel.close();
+  const e2eRate = (MESSAGES / e2eMs) * 1000;
+  return [
+    summarize('ingest (webhook → 202, memory store)', ingest),
+    {
+      name: 'end-to-end (webhook → reply delivered)', rate: Math.round(e2eRate),
+      p50Ms: round(percentile(replyLatencies, 50)), p99Ms: round(percentile(replyLatencies, 99)),
+      replies: channel.messages.length - before, duplicates,
+      vsReference: `${(e2eRate / REFERENCE_E2E_MSG_PER_S).toFixed(1)}x the reference gateway's ~${REFERENCE_E2E_MSG_PER_S} msg/s`,
+    },
+  ];
+}
+
+const results = { at: new Date().toISOString(), node: process.version, messages: MESSAGES, concurrency: CONCURRENCY, runs: [] };
+results.runs.push(await koaFloor());
+results.runs.push(...(await gatewayRuns()));
+results.runs[1].vsKoaFloor = `${(results.runs[1].rate / results.runs[0].rate).toFixed(2)}x raw Koa`;
+
+console.log(`\nbench: ${MESSAGES} messages, ${CONCURRENCY} in flight, ${results.node}\n`);
+console.log('| run | rate (/s) | p50 ms | p99 ms | notes |');
+console.log('| --- | ---: | ---: | ---: | --- |');
+for (const r of results.runs) {
+  const notes = [r.vsKoaFloor, r.vsReference, r.duplicates !== undefined ? `${r.replies} replies, ${r.duplicates} duplicates` : null].filter(Boolean).join('; ');
+  console.log(`| ${r.name} | ${r.rate} | ${r.p50Ms} | ${r.p99Ms} | ${notes} |`);
+}
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+const file = join(root, 'bench/results', `${results.at.replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify(results, null, 2));
+console.log(`\nJSON: ${file}`);
+process.exit(0);

@@ -1,0 +1,193 @@
+import 'reflect-metadata';
+import { expect } from 'chai';
+import * as v from 'valibot';
+import {
+  DeliveryError,
+  type DeliveryTarget,
+  type OutboundMessage,
+  type Provider,
+  type ProviderCapabilities,
+  type SendOptions,
+  type SendResult,
+  type WebhookRequest,
+  type WebhookResult,
+} from '../src/contracts/provider.js';
+import type { ComponentHealth } from '../src/contracts/common.js';
+import { WebhookPayloadInvalid } from '../src/errors.js';
+import { definePlugin } from '../src/plugin.js';
+import { PROVIDER, type InstanceInfo } from '../src/tokens.js';
+import { FakeChannel } from '../src/testing/fake-channel.js';
+import { fakeProviderPlugin, signFakePayload } from '../src/testing/fake-provider.js';
+import {
+  describeProviderConformance,
+  providerChecks,
+  runProviderCheck,
+  type InboundSample,
+  type ProviderConformanceDescriptor,
+  type SendFailureKind,
+} from '../src/testing/provider-conformance.js';
+
+const SECRET = 'conformance-secret';
+
+/** A JSON webhook request as the fake provider expects it, signed when `secret` is given. */
+function fakeRequest(sample: InboundSample, secret?: string): WebhookRequest {
+  const body = { id: sample.eventId, chatId: sample.chatId, userId: sample.userId, text: sample.text };
+  const rawBody = Buffer.from(JSON.stringify(body));
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (secret) headers['x-fake-signature'] = signFakePayload(rawBody, secret);
+  return { method: 'POST', path: '/webhooks/conformance', headers, rawBody, body, sourceIp: '127.0.0.1' };
+}
+
+const FAILURES: Record<SendFailureKind, { status: number; headers?: Record<string, string> }> = {
+  transient: { status: 503 },
+  rate_limited: { status: 429, headers: { 'retry-after': '2' } },
+  permanent: { status: 400 },
+};
+
+describeProviderConformance<FakeChannel>({
+  name: 'fake provider → FakeChannel, signed webhooks',
+  plugin: fakeProviderPlugin,
+  fake: () => FakeChannel.start(),
+  stopFake: (channel) => channel.close(),
+  options: (channel) => ({ deliveryUrl: channel.url, sharedSecret: SECRET }),
+  inboundRequest: (_channel, sample) => fakeRequest(sample, SECRET),
+  forgedRequest: (_channel, sample) => fakeRequest(sample, 'not-the-secret'),
+  failNextSend: (channel, kind) => channel.failNext({ ...FAILURES[kind], count: 1 }),
+  received: (channel) => channel.messages.map((m) => ({ text: m.message.text, deliveryId: m.deliveryId })),
+});
+
+describeProviderConformance<undefined>({
+  name: 'fake provider, in memory, unsigned webhooks',
+  plugin: fakeProviderPlugin,
+  options: () => ({}),
+  inboundRequest: (_fake, sample) => fakeRequest(sample),
+});
+
+// ---- the suite can fail -----------------------------------------------------------------------
+
+const FLAWS = ['none', 'tiny-limit', 'two-events', 'timestamp-ids', 'lenient-payload', 'fixed-id', 'misclassify', 'down'] as const;
+type Flaw = (typeof FLAWS)[number];
+
+/** The broken provider's stand-in for a channel: one scripted failure and what was sent. */
+interface BrokenFake {
+  failNext?: SendFailureKind;
+  sent: { text: string; deliveryId: string }[];
+}
+
+/** An in-memory provider with one deliberate contract violation, chosen by `flaw`. */
+class BrokenProvider implements Provider {
+  readonly kind = 'broken';
+  readonly capabilities: ProviderCapabilities;
+  private started = false;
+
+  constructor(private readonly flaw: Flaw, private readonly instance: InstanceInfo, private readonly fake: BrokenFake) {
+    const maxTextLength = flaw === 'tiny-limit' ? 0 : 1000;
+    this.capabilities = { maxTextLength, threads: false, buttons: false, edits: false, files: false, markdownDialect: 'plain', inbound: 'webhook' };
+  }
+
+  get id(): string {
+    return this.flaw === 'fixed-id' ? 'broken' : this.instance.id;
+  }
+
+  async start(): Promise<void> {
+    this.started = true;
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+  }
+
+  async health(): Promise<ComponentHealth> {
+    return this.started && this.flaw !== 'down' ? { state: 'ok' } : { state: 'down', reason: 'broken on purpose' };
+  }
+
+  async handleWebhook(request: WebhookRequest): Promise<WebhookResult> {
+    const body = (request.body ?? {}) as Record<string, string | undefined>;
+    if (this.flaw !== 'lenient-payload' && (!body.id || !body.chatId || !body.userId)) {
+      throw new WebhookPayloadInvalid({ instance: this.id, reason: 'missing fields' });
+    }
+    const event = {
+      provider: this.kind, instance: this.id, chatId: body.chatId ?? '', userId: body.userId ?? '', text: body.text,
+      eventId: this.flaw === 'timestamp-ids' ? String(Date.now()) : body.id ?? '', kind: 'message' as const, attachments: [], receivedAt: new Date(),
+    };
+    return { events: this.flaw === 'two-events' ? [event, { ...event }] : [event] };
+  }
+
+  async send(_target: DeliveryTarget, message: OutboundMessage, options: SendOptions): Promise<SendResult> {
+    const failure = this.fake.failNext;
+    this.fake.failNext = undefined;
+    if (failure) throw this.failure(failure);
+    this.fake.sent.push({ text: message.text, deliveryId: options.deliveryId });
+    return { providerMessageId: `broken-${this.fake.sent.length}` };
+  }
+
+  /** `misclassify` swaps transient and permanent, and throws rate limits as plain (transient) errors. */
+  private failure(kind: SendFailureKind): Error {
+    if (kind === 'rate_limited') return this.flaw === 'misclassify' ? new Error('a plain error') : new DeliveryError('scripted', { kind, retryAfterMs: 1000 });
+    const swapped = kind === 'transient' ? 'permanent' : 'transient';
+    return new DeliveryError('scripted', { kind: this.flaw === 'misclassify' ? swapped : kind });
+  }
+}
+
+const brokenPlugin = definePlugin({
+  name: 'broken-provider',
+  kind: 'provider',
+  configSchema: v.object({ flaw: v.picklist(FLAWS), fake: v.custom<BrokenFake>((value) => typeof value === 'object' && value !== null) }),
+  register(container, options, instance) {
+    container.register(PROVIDER, { useValue: new BrokenProvider(options.flaw, instance, options.fake) });
+  },
+});
+
+function broken(flaw: Flaw): ProviderConformanceDescriptor<BrokenFake> {
+  return {
+    name: `broken (${flaw})`,
+    plugin: brokenPlugin,
+    fake: async () => ({ sent: [] }),
+    options: (fake) => ({ flaw, fake }),
+    inboundRequest: (_fake, sample) => fakeRequest(sample),
+    failNextSend: (fake, kind) => {
+      fake.failNext = kind;
+    },
+    received: (fake) => fake.sent,
+  };
+}
+
+/** Which checks each flaw must break. */
+const EXPECTED_FAILURES: Record<Exclude<Flaw, 'none'>, string[]> = {
+  'tiny-limit': ['capabilities'],
+  'two-events': ['webhook-normalizes'],
+  'timestamp-ids': ['webhook-stable-ids'],
+  'lenient-payload': ['webhook-payload-invalid'],
+  'fixed-id': ['identity', 'two-instances', 'two-instances-inbound'],
+  misclassify: ['classify-transient', 'classify-rate_limited', 'classify-permanent'],
+  down: ['lifecycle', 'two-instances'],
+};
+
+describe('describeProviderConformance', () => {
+  it('passes a provider without flaws on every check, skipping the buttons case it does not declare', async () => {
+    const results: Record<string, string> = {};
+    for (const check of providerChecks) results[check.id] = await runProviderCheck(broken('none'), check.id);
+    const skipped = Object.keys(results).filter((id) => results[id] === 'skipped');
+    expect(skipped).to.deep.equal(['webhook-signature', 'send-buttons']);
+  });
+
+  for (const [flaw, checks] of Object.entries(EXPECTED_FAILURES)) {
+    for (const id of checks) {
+      it(`fails the ${id} check for a provider with the "${flaw}" flaw`, async () => {
+        let failure: unknown;
+        await runProviderCheck(broken(flaw as Flaw), id).catch((error: unknown) => {
+          failure = error;
+        });
+        expect(failure, `${id} must reject for "${flaw}"`).to.be.instanceOf(Error);
+      });
+    }
+  }
+
+  it('rejects an unknown check id', async () => {
+    let failure: unknown;
+    await runProviderCheck(broken('none'), 'no-such-check').catch((error: unknown) => {
+      failure = error;
+    });
+    expect(String(failure)).to.match(/no check "no-such-check"/);
+  });
+});
