@@ -13,7 +13,7 @@
 // The reference Standalone Gateway saturates at ~185 msg/s end to end on the memory store
 // (perf-anchors.md, "The peer"); our target is ≥ 10x that.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blast, percentile } from './load.mjs';
 
@@ -67,14 +67,25 @@ async function startGateway(channel) {
   const child = spawn(process.execPath, [...profile, join(root, 'hosts/standalone-gateway/dist/src/bin.js'), 'start'], { env, cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   const port = await new Promise((resolve, reject) => {
     let out = '';
-    child.stderr.on('data', (d) => {
+    const onData = (d) => {
       out += d;
-      const m = /"event":"gateway.listening".*?"url":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(out) ?? /"url":"http:\/\/127\.0\.0\.1:(\d+)".*?"event":"gateway.listening"/.exec(out);
-      if (m) resolve(m[1]);
-    });
+      const m = /"url":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(out);
+      if (!out.includes('gateway.listening') || !m) return;
+      child.stderr.off('data', onData);
+      child.stderr.resume(); // keep draining the log without holding it
+      resolve(m[1]);
+    };
+    child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`gateway exited ${code}: ${out}`)));
   });
-  return { url: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
+  return { url: `http://127.0.0.1:${port}`, cpuMs: () => processCpuMs(child.pid), stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
+}
+
+/** User + system CPU time of a process so far, from /proc (Linux), in ms. */
+function processCpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / 100;
 }
 
 async function gatewayRuns() {
@@ -87,6 +98,7 @@ async function gatewayRuns() {
   const sentAt = new Map();
   const replyLatencies = [];
   const before = channel.messages.length;
+  const cpuBefore = gateway.cpuMs();
   const t0 = performance.now();
   const ingest = await blast({
     url, total: MESSAGES, concurrency: CONCURRENCY,
@@ -94,6 +106,7 @@ async function gatewayRuns() {
   });
   await channel.waitFor(() => channel.messages.length >= before + MESSAGES, 120_000);
   const e2eMs = performance.now() - t0;
+  const cpuPerMessageMs = (gateway.cpuMs() - cpuBefore) / MESSAGES;
   for (const m of channel.messages.slice(before)) {
     const n = /number (\d+)/.exec(m.message.text)?.[1];
     const key = `${m.target.chatId}:${n}`;
@@ -109,7 +122,7 @@ async function gatewayRuns() {
     {
       name: 'end-to-end (webhook → reply delivered)', rate: Math.round(e2eRate),
       p50Ms: round(percentile(replyLatencies, 50)), p99Ms: round(percentile(replyLatencies, 99)),
-      replies: channel.messages.length - before, duplicates,
+      replies: channel.messages.length - before, duplicates, gatewayCpuMsPerMessage: round(cpuPerMessageMs),
       vsReference: `${(e2eRate / REFERENCE_E2E_MSG_PER_S).toFixed(1)}x the reference gateway's ~${REFERENCE_E2E_MSG_PER_S} msg/s`,
     },
   ];
@@ -124,7 +137,12 @@ console.log(`\nbench: ${MESSAGES} messages, ${CONCURRENCY} in flight, ${results.
 console.log('| run | rate (/s) | p50 ms | p99 ms | notes |');
 console.log('| --- | ---: | ---: | ---: | --- |');
 for (const r of results.runs) {
-  const notes = [r.vsKoaFloor, r.vsReference, r.duplicates !== undefined ? `${r.replies} replies, ${r.duplicates} duplicates` : null].filter(Boolean).join('; ');
+  const notes = [
+    r.vsKoaFloor,
+    r.vsReference,
+    r.duplicates !== undefined ? `${r.replies} replies, ${r.duplicates} duplicates` : null,
+    r.gatewayCpuMsPerMessage !== undefined ? `gateway CPU ${r.gatewayCpuMsPerMessage} ms/message` : null,
+  ].filter(Boolean).join('; ');
   console.log(`| ${r.name} | ${r.rate} | ${r.p50Ms} | ${r.p99Ms} | ${notes} |`);
 }
 mkdirSync(join(root, 'bench/results'), { recursive: true });

@@ -21,6 +21,7 @@ export class FakeChannel {
   requests = 0;
   private readonly failures: ScriptedFailure[] = [];
   private readonly seen = new Set<string>();
+  private delayMs = 0;
   private readonly waiters: { predicate: () => boolean; resolve: () => void }[] = [];
 
   private constructor(private readonly server: Server, readonly url: string) {}
@@ -37,6 +38,11 @@ export class FakeChannel {
   /** The next `count` requests answer `status` (e.g. 503, 429 with retry-after, 400). */
   failNext(failure: ScriptedFailure): void {
     this.failures.push({ ...failure });
+  }
+
+  /** Every later request is answered only after `ms` (a slow platform, for drain tests). */
+  respondAfter(ms: number): void {
+    this.delayMs = ms;
   }
 
   /** Messages sent to one chat, in arrival order. */
@@ -62,6 +68,7 @@ export class FakeChannel {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     this.requests += 1;
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     const failure = this.failures[0];
     if (failure) {
       failure.count -= 1;

@@ -7,6 +7,7 @@ import {
   PROVIDER,
   PluginInstanceIdDuplicate,
   PluginInvalid,
+  PluginDependencyMissing,
   RENDERER,
   STORE,
   defineError,
@@ -53,7 +54,9 @@ export interface AssembledPlugins {
 export async function assemblePlugins(config: LoadedConfig, logger: Logger, clock?: Clock): Promise<AssembledPlugins> {
   const parent = rootContainer.createChildContainer();
   const store = await loadOne<Store>(config, storeSelection(config), 'store', 'store', STORE, parent, logger, clock);
+  parent.register(STORE, { useValue: store });
   const executor = config.executor ? await loadOne<ExecutionAuthority>(config, config.executor, 'executor', 'executor', EXECUTOR, parent, logger, clock) : null;
+  if (executor) parent.register(EXECUTOR, { useValue: executor });
   const renderer = config.renderer
     ? await loadOne<Renderer>(config, config.renderer, 'renderer', 'renderer', RENDERER, parent, logger, clock)
     : new DefaultRenderer();
@@ -126,14 +129,22 @@ async function loadOne<T>(
   }
 }
 
-/** tsyringe wraps constructor errors; surface the plugin's own coded error, or say what is missing. */
+/**
+ * tsyringe wraps constructor errors; surface the plugin's own coded error, or say what is
+ * missing: the plugin's own contract (it registered nothing) or a dependency nobody provides.
+ */
 function unwrapResolveError(error: unknown, use: string, contract: symbol): unknown {
   for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
     if (isGatewayError(e)) return e;
   }
   const message = (error as Error).message ?? String(error);
-  if (message.includes('unregistered dependency token')) {
-    return new PluginInvalid({ use, reason: `register() bound nothing under ${contract.description ?? 'its contract token'}` }, { cause: error });
+  const missing = /unregistered dependency token: "?([^"\n]+)"?/.exec(message)?.[1];
+  if (missing !== undefined) {
+    const own = contract.toString();
+    if (missing === own || missing === contract.description) {
+      return new PluginInvalid({ use, reason: `register() bound nothing under ${contract.description ?? 'its contract token'}` }, { cause: error });
+    }
+    return new PluginDependencyMissing({ plugin: use, token: missing }, { cause: error });
   }
   return new PluginInvalid({ use, reason: `it could not be constructed: ${message.split('\n')[0]}` }, { cause: error });
 }

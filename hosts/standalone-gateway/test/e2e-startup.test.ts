@@ -167,3 +167,29 @@ class FakeReplySink {
     return new Promise((r) => this.server.close(() => r()));
   }
 }
+
+describe('standalone gateway graceful shutdown', function () {
+  this.timeout(30_000);
+
+  it('finishes a delivery that is in flight when SIGTERM arrives, then exits 0', async () => {
+    const channel = await FakeChannel.start();
+    channel.respondAfter(1500);
+    const config = writeConfig({
+      executor: { use: '@cowork-gateway/core/testing/fake-executor' },
+      providers: [{ use: '@cowork-gateway/core/testing/fake-provider', id: 'fake', options: { deliveryUrl: channel.url } }],
+      identities: [{ provider: 'fake', externalUserId: 'alice', role: 'member' }],
+    });
+    const host = await startHost(['--config', config], childEnv());
+    try {
+      await postJson(`${host.url}/webhooks/fake`, { id: 'drain-1', chatId: 'c', userId: 'alice', text: 'drain me' });
+      await eventually(async () => channel.requests === 1, 10_000, 'delivery in flight');
+      const code = await host.stop('SIGTERM');
+      expect(code).to.equal(0);
+      expect(channel.messages).to.have.length(1);
+      expect(channel.messages[0]!.message.text).to.contain('drain me');
+      expect(host.logs.some((l) => l.event === 'kernel.stopped' && l.deliveriesDrained === true)).to.equal(true);
+    } finally {
+      await channel.close();
+    }
+  });
+});

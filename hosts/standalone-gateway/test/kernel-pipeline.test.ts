@@ -165,3 +165,36 @@ describe('kernel pipeline (in process, memory store)', function () {
     expect(replyTargets.sort()).to.deep.equal(['topic-1', 'topic-1', 'topic-2']);
   });
 });
+
+describe('readiness reflects real inbound progress of polling providers', function () {
+  this.timeout(10_000);
+
+  it('degrades a polling provider with no inbound progress, and recovers when progress resumes', async () => {
+    let ctx: import('@cowork-gateway/core').ProviderContext | null = null;
+    const poller: import('@cowork-gateway/core').Provider = {
+      id: 'poller',
+      kind: 'poll',
+      capabilities: { maxTextLength: 4096, threads: false, buttons: false, edits: false, files: false, markdownDialect: 'plain', inbound: 'polling' },
+      start: async (c) => { ctx = c; },
+      stop: async () => { ctx = null; },
+      health: async () => ({ state: 'ok' }),
+      send: async () => ({ providerMessageId: 'x' }),
+    };
+    const t = await startTestKernel({ settings: { inboundStallMs: 150 }, extraProviders: [poller] });
+    try {
+      expect((await t.kernel.readiness()).components.providers.poller!.state).to.equal('ok');
+      await new Promise((r) => setTimeout(r, 250));
+      const stalled = (await t.kernel.readiness()).components.providers.poller!;
+      expect(stalled.state).to.equal('degraded');
+      expect(stalled.reason).to.match(/no inbound progress/);
+      ctx!.reportInboundProgress();
+      const recovered = (await t.kernel.readiness()).components.providers.poller!;
+      expect(recovered.state).to.equal('ok');
+      expect(recovered.lastInboundAt).to.be.a('string');
+      const ingested = await ctx!.ingest(message('from the poller', { instance: 'poller', provider: 'poll', userId: 'nobody' }));
+      expect(ingested).to.deep.equal({ accepted: true, duplicate: false });
+    } finally {
+      await t.kernel.stop();
+    }
+  });
+});
