@@ -2,7 +2,7 @@
 // with a raw Koa anchor (reference/perf-anchors.md §1), and prints a table plus JSON
 // (bench/results/<timestamp>.json). Traffic goes to 127.0.0.1 only; every loop is bounded.
 //
-//   node bench/run.mjs [--messages 4000] [--concurrency 50]
+//   node bench/run.mjs [--messages 6000] [--concurrency 100]
 //
 // Figures:
 //   koa-floor        raw Koa 3 + @koa/router: parse JSON, answer 200 (no gateway logic)
@@ -24,8 +24,8 @@ const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
-const MESSAGES = arg('messages', 4000);
-const CONCURRENCY = arg('concurrency', 50);
+const MESSAGES = arg('messages', 6000);
+const CONCURRENCY = arg('concurrency', 100);
 const REFERENCE_E2E_MSG_PER_S = 185;
 
 function summarize(name, result, extra = {}) {

@@ -27,7 +27,7 @@ export interface JsonLoggerOptions {
 
 export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
   const threshold = LEVELS[options.level ?? 'info'];
-  const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  const write = options.write ?? stderrLines();
   const secrets = options.secrets ?? (() => []);
   const make = (bindings: Record<string, unknown>): Logger => {
     const emit = (level: LogLevel, event: string, fields?: Record<string, unknown>): void => {
@@ -44,6 +44,29 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
     };
   };
   return make(options.bindings ?? {});
+}
+
+let sharedStderr: ((line: string) => void) | null = null;
+
+/**
+ * Writes log lines to stderr in batches: lines logged in the same tick go out in one write
+ * (stderr on a pipe or file is synchronous on Linux: one syscall per line otherwise). Whatever is
+ * still buffered when the process exits is written then, so no line is lost on exit.
+ */
+function stderrLines(): (line: string) => void {
+  if (sharedStderr) return sharedStderr;
+  let buffer: string[] = [];
+  const flush = (): void => {
+    if (buffer.length === 0) return;
+    const chunk = buffer.join('\n') + '\n';
+    buffer = [];
+    process.stderr.write(chunk);
+  };
+  process.once('exit', flush);
+  sharedStderr = (line: string) => {
+    if (buffer.push(line) === 1) setImmediate(flush);
+  };
+  return sharedStderr;
 }
 
 /** A logger that drops everything (tests, library defaults). */

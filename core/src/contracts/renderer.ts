@@ -7,7 +7,9 @@ export type Notice =
   | { kind: 'denied'; reason: 'identity_not_found' | 'identity_disabled' | 'role_not_allowed' }
   | { kind: 'executor_not_configured' }
   | { kind: 'run_failed'; code: string; message: string }
-  | { kind: 'unsupported'; what: string };
+  | { kind: 'unsupported'; what: string }
+  /** The outcome of a button press or /approve, /deny, /answer command. */
+  | { kind: 'interaction'; outcome: 'answered' | 'not_pending' | 'not_allowed'; summary: string };
 
 /** One logical outbound message, already formatted and split into provider-sized chunks. */
 export interface RenderedMessage {

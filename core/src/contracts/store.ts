@@ -70,6 +70,8 @@ export interface SessionRepository {
   /** Idempotent per thread; a new session gets event #1 `session.created`. */
   findOrCreate(key: ThreadKey & { providerKind: string; title: string }): Promise<{ session: Session; created: boolean }>;
   get(sessionId: string): Promise<Session | null>;
+  /** The session of a thread, or null; never creates one. */
+  findByThread(key: ThreadKey): Promise<Session | null>;
   /** Write-once: the first executor session id wins and is returned thereafter. */
   setExecutorSession(sessionId: string, executorSessionId: string): Promise<Session>;
   setStatus(sessionId: string, status: SessionStatus): Promise<Session>;
@@ -267,6 +269,7 @@ export interface DeliveryRepository {
   enqueue(delivery: NewDelivery): Promise<{ delivery: Delivery; created: boolean }>;
   /** Claims a due delivery (`pending` and due, or `sending` with an expired lease); increments `attempts`. */
   claim(options: { workerId: string; leaseMs: number; now?: Date; excludeInstances?: readonly string[] }): Promise<Delivery | null>;
+  /** Records chunk `index` (0-based position in `chunks`; chunk ids count from 1) as sent. */
   markChunkSent(deliveryId: string, token: string, index: number, providerMessageId: string): Promise<Delivery>;
   complete(deliveryId: string, token: string): Promise<Delivery>;
   /** Back to `pending` until `nextAttemptAt`. */

@@ -3,6 +3,7 @@ import type { IdentityKey } from '../contracts/store.js';
 import { AdminBadRequest, StoreNotFound } from '../errors.js';
 import type { HttpRequest, HttpResponse, HttpRoute } from '../http/index.js';
 import type { Kernel } from './kernel.js';
+import { redactValue } from '../redaction.js';
 
 /**
  * Operator endpoints behind the admin token: "where is my message?" traces, identities (so a
@@ -14,7 +15,8 @@ export function adminRoutes(kernel: Kernel): HttpRoute[] {
     route('GET', '/admin/trace', async (req) => {
       const traceIds = await traceIdsFor(kernel, req);
       const reports = await Promise.all(traceIds.map((id) => store.trace(id)));
-      return ok({ traces: reports });
+      // Claim tokens are capabilities over in-flight work: operators see that a claim exists, not its token.
+      return ok({ traces: redactValue(reports) });
     }),
     route('GET', '/admin/identities', async (req) => ok({ identities: await store.identities.list({ provider: req.query.provider || undefined }) })),
     route('POST', '/admin/identities', async (req) => {

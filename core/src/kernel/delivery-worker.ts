@@ -3,7 +3,7 @@ import type { Delivery } from '../contracts/store.js';
 import { backoffDelayMs } from './backoff.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import type { KernelContext } from './context.js';
-import { toJson } from './inbound-pipeline.js';
+import { toJson } from './json.js';
 import { WorkLoop } from './work-loop.js';
 
 /**

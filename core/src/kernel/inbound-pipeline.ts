@@ -4,6 +4,8 @@ import type { DeliveryTarget, InboundEvent } from '../contracts/provider.js';
 import { inboundClaimKey, type InboundKey } from '../contracts/store.js';
 import { WebhookPayloadInvalid } from '../errors.js';
 import { authorizePrompt } from './authorize.js';
+import { InteractionHandler, parseInteractionIntent } from './interactions.js';
+import { toJson } from './json.js';
 import type { KernelContext } from './context.js';
 
 /** What happened to one inbound event. */
@@ -11,7 +13,7 @@ export interface IngestResult {
   accepted: boolean;
   duplicate: boolean;
   traceId: string;
-  outcome: 'enqueued' | 'duplicate' | 'denied' | 'ignored' | 'refused';
+  outcome: 'enqueued' | 'duplicate' | 'denied' | 'ignored' | 'refused' | 'answered';
   jobId?: string;
   sessionId?: string;
 }
@@ -22,7 +24,11 @@ export interface IngestResult {
  * caller's request: a job worker picks the job up.
  */
 export class InboundPipeline {
-  constructor(private readonly kernel: KernelContext) {}
+  private readonly interactions: InteractionHandler;
+
+  constructor(private readonly kernel: KernelContext) {
+    this.interactions = new InteractionHandler(kernel);
+  }
 
   async ingest(event: InboundEvent): Promise<IngestResult> {
     assertWellFormed(event);
@@ -62,14 +68,20 @@ export class InboundPipeline {
   private async process(event: InboundEvent, traceId: string): Promise<IngestResult> {
     const target = replyTarget(event);
     const base = { accepted: true, duplicate: false, traceId };
+    const intent = parseInteractionIntent(event);
     const decision = await authorizePrompt(this.kernel.store.identities, event);
+    if (intent) {
+      const role = decision.identity?.status === 'active' ? decision.identity.role : null;
+      const outcome = await this.interactions.handle(event, intent, role, traceId);
+      return { ...base, outcome: outcome === 'answered' ? 'answered' : 'ignored' };
+    }
     if (!decision.allowed) {
       await this.kernel.audit('prompt.denied', event.userId, deniedMetadata(event, decision.reason, decision.identity), traceId);
       await this.kernel.notify({ kind: 'denied', reason: decision.reason }, target, `denied:${traceId}`, { traceId });
       return { ...base, outcome: 'denied' };
     }
     if (event.kind === 'interaction') {
-      await this.kernel.notify({ kind: 'unsupported', what: 'Answering buttons' }, target, `interaction:${traceId}`, { traceId });
+      await this.kernel.notify({ kind: 'unsupported', what: 'This button' }, target, `interaction:${traceId}`, { traceId });
       return { ...base, outcome: 'ignored' };
     }
     const text = (event.text ?? '').trim();
@@ -134,9 +146,4 @@ function deniedMetadata(event: InboundEvent, reason: string, identity: { identit
     identityRole: identity?.role ?? null,
     identityStatus: identity?.status ?? null,
   });
-}
-
-/** Drops undefined fields so a value fits the Store's JSON columns. */
-export function toJson(value: unknown): JsonObject {
-  return JSON.parse(JSON.stringify(value)) as JsonObject;
 }

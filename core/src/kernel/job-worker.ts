@@ -60,7 +60,7 @@ export class JobWorker {
     } catch (error) {
       return this.retryOrGiveUp(job, error);
     }
-    const session = job.sessionId ? await this.kernel.store.sessions.get(job.sessionId) : null;
+    const { session } = outcome;
     if (outcome.status === 'completed') {
       await this.kernel.store.jobs.complete(job.jobId, job.claimToken!, { runId: outcome.runId, outcome: 'completed' });
       await this.kernel.audit('prompt', job.payload.userId as string ?? 'unknown', promptAuditMetadata(job, session, { runId: outcome.runId }), job.traceId ?? undefined);

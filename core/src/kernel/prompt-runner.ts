@@ -7,13 +7,14 @@ import {
 import type { DeliveryTarget } from '../contracts/provider.js';
 import type { Job, Session } from '../contracts/store.js';
 import type { KernelContext } from './context.js';
-import { toJson } from './inbound-pipeline.js';
+import { toJson } from './json.js';
 import { enqueueRendered } from './outbox.js';
 
 /** What a finished prompt job tells the worker. */
-export type PromptOutcome =
+export type PromptOutcome = (
   | { status: 'completed'; runId: string }
-  | { status: 'failed'; runId: string | null; code: string; message: string; retryable: boolean };
+  | { status: 'failed'; runId: string | null; code: string; message: string; retryable: boolean }
+) & { session: Session | null };
 
 /**
  * Runs one prompt job: binds the executor session, starts the run (idempotent by the job's
@@ -28,10 +29,10 @@ export class PromptRunner {
     const executor = this.kernel.executor;
     if (!executor) throw new ExecutorUnavailableError('no executor is configured');
     const session = job.sessionId ? await store.sessions.get(job.sessionId) : null;
-    if (!session) return { status: 'failed', runId: null, code: 'job.session_missing', message: 'the job names no existing session', retryable: false };
+    if (!session) return { status: 'failed', runId: null, code: 'job.session_missing', message: 'the job names no existing session', retryable: false, session };
     const payload = job.payload as { text?: string; target?: DeliveryTarget };
     if (!payload.text || !payload.target) {
-      return { status: 'failed', runId: null, code: 'job.payload_invalid', message: 'prompt job is missing "text" or "target"', retryable: false };
+      return { status: 'failed', runId: null, code: 'job.payload_invalid', message: 'prompt job is missing "text" or "target"', retryable: false, session };
     }
     await store.sessions.setStatus(session.sessionId, 'running');
     const executorSessionId = await this.bindExecutorSession(session);
@@ -41,11 +42,11 @@ export class PromptRunner {
     const terminal = events[events.length - 1];
     await this.deliverResult(job, session, events, payload.target);
     if (terminal?.type === 'run.failed') {
-      await store.sessions.setStatus(session.sessionId, 'failed');
-      return { status: 'failed', runId, ...terminal.error };
+      const failed = await store.sessions.setStatus(session.sessionId, 'failed');
+      return { status: 'failed', runId, ...terminal.error, session: failed };
     }
-    await store.sessions.setStatus(session.sessionId, 'idle');
-    return { status: 'completed', runId };
+    const idle = await store.sessions.setStatus(session.sessionId, 'idle');
+    return { status: 'completed', runId, session: idle };
   }
 
   private async bindExecutorSession(session: Session): Promise<string> {

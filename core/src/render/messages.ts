@@ -24,7 +24,15 @@ export function noticeText(notice: Notice): string {
       return runFailedText(notice.code, notice.message);
     case 'unsupported':
       return `${escapeMarkdown(notice.what)} is not supported here.`;
+    case 'interaction':
+      return interactionText(notice.outcome, escapeMarkdown(notice.summary));
   }
+}
+
+function interactionText(outcome: 'answered' | 'not_pending' | 'not_allowed', summary: string): string {
+  if (outcome === 'answered') return `✅ ${summary}`;
+  if (outcome === 'not_pending') return `ℹ️ That request is no longer waiting for an answer (${summary}).`;
+  return `⛔ You are not allowed to answer this request (${summary}).`;
 }
 
 /** "🔐 Permission requested: <title>" and the detail on the next line. */

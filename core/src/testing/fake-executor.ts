@@ -44,6 +44,8 @@ export class FakeExecutor implements ExecutionAuthority {
   readonly kind = 'fake';
   /** How many distinct runs were started (idempotent repeats do not count). */
   promptCount = 0;
+  /** Every answer received, in order. */
+  readonly answers: { interactionId: string; answer: InteractionAnswer }[] = [];
   private readonly runs = new Map<string, Run>();
   private readonly runsByKey = new Map<string, string>();
   private readonly unavailableAttempts = new Map<string, number>();
@@ -96,6 +98,7 @@ export class FakeExecutor implements ExecutionAuthority {
   }
 
   async answer(interactionId: string, answer: InteractionAnswer): Promise<void> {
+    this.answers.push({ interactionId, answer });
     const run = this.interactions.get(interactionId);
     run?.answers.get(interactionId)?.(answer);
   }

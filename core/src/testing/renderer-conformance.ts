@@ -145,6 +145,9 @@ export const SAMPLE_NOTICES: readonly Notice[] = [
   { kind: 'executor_not_configured' },
   { kind: 'run_failed', code: 'executor.unavailable', message: 'connection <refused> & *gone*' },
   { kind: 'unsupported', what: 'Voice notes' },
+  { kind: 'interaction', outcome: 'answered', summary: 'Allowed once by *alice*' },
+  { kind: 'interaction', outcome: 'not_pending', summary: 'perm_123' },
+  { kind: 'interaction', outcome: 'not_allowed', summary: 'role viewer' },
 ];
 
 const CAPABILITY_SETS: readonly ProviderCapabilities[] = [

@@ -331,6 +331,15 @@ function describeSessions(fx: StoreFixture): void {
       expect(events[0]).to.include({ sessionId: session.sessionId, seq: 1, type: 'session.created' });
     });
 
+    it('findByThread returns the thread\'s session and never creates one', async () => {
+      expect(await fx.store.sessions.findByThread(thread({ threadId: 't-9' }))).to.equal(null);
+      expect(await fx.store.sessions.list()).to.have.length(0);
+      const { session } = await fx.store.sessions.findOrCreate(thread({ threadId: 't-9' }));
+      const found = await fx.store.sessions.findByThread(thread({ threadId: 't-9' }));
+      expect(found?.sessionId).to.equal(session.sessionId);
+      expect(await fx.store.sessions.findByThread(thread({ threadId: 't-8' }))).to.equal(null);
+    });
+
     it('findOrCreate is idempotent per thread key', async () => {
       const first = await fx.store.sessions.findOrCreate(thread({ threadId: 't-1' }));
       const again = await fx.store.sessions.findOrCreate(thread({ threadId: 't-1', title: 'Other title' }));

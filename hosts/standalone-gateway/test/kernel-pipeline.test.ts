@@ -38,10 +38,10 @@ describe('kernel pipeline (in process, memory store)', function () {
     expect(audit!.metadata.reason).to.equal('identity_disabled');
   });
 
-  it('ignores empty messages and tells the sender that buttons are not answered yet', async () => {
+  it('ignores empty messages and says an unknown button is not supported', async () => {
     t = await startTestKernel();
     expect((await t.kernel.ingest(message('   '))).outcome).to.equal('ignored');
-    const interaction = await t.kernel.ingest(message('', { kind: 'interaction', interaction: { id: 'i1', value: 'perm:x:once' } }));
+    const interaction = await t.kernel.ingest(message('', { kind: 'interaction', interaction: { id: 'i1', value: 'menu:settings' } }));
     expect(interaction.outcome).to.equal('ignored');
     await until(() => t.provider.sent.length === 1);
     expect(t.provider.sent[0]!.message.text).to.contain('not supported');
@@ -196,5 +196,77 @@ describe('readiness reflects real inbound progress of polling providers', functi
     } finally {
       await t.kernel.stop();
     }
+  });
+});
+
+describe('answering permission requests and questions from the chat', function () {
+  this.timeout(15_000);
+  let t: TestKernel;
+  afterEach(async () => {
+    await t?.kernel.stop();
+  });
+
+  const waitingExecutor = (): FakeExecutor => new FakeExecutor(v.parse(fakeExecutorOptions, { interactionTimeoutMs: 10_000 }));
+  const card = async (): Promise<import('@cowork-gateway/core/testing').FakeSentMessage> => {
+    await until(() => t.provider.sent.length >= 1, 5000, 'interaction card');
+    return t.provider.sent[0]!;
+  };
+
+  it('lets an admin allow a permission with the card button, and the run goes on', async () => {
+    t = await startTestKernel({ executor: waitingExecutor() });
+    await t.kernel.ingest(message('/permission'));
+    const allowOnce = (await card()).message.buttons![0]![0]!;
+    const result = await t.kernel.ingest(message('', { kind: 'interaction', userId: 'ada', interaction: { id: 'cb-1', value: allowOnce.value } }));
+    expect(result.outcome).to.equal('answered');
+    expect(t.executor.answers).to.have.length(1);
+    expect(t.executor.answers[0]!.answer).to.deep.equal({ kind: 'permission', decision: 'once' });
+    await until(() => t.provider.sent.some((s) => s.message.text.includes('Echo: /permission')), 5000, 'final reply');
+    expect(t.provider.sent.some((s) => s.message.text.includes('Allowed once'))).to.equal(true);
+    const session = (await t.store.sessions.list())[0]!;
+    const types = (await t.store.events.list(session.sessionId)).map((e) => e.type);
+    const order = ['permission.requested', 'interaction.answered', 'run.completed'].map((type) => types.indexOf(type));
+    expect(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]!)), types.join(',')).to.equal(true);
+    expect(await t.store.audit.list({ type: 'standalone.interaction.answered' })).to.have.length(1);
+  });
+
+  it('refuses a member\'s approval and tells them so, without answering the executor', async () => {
+    t = await startTestKernel({ executor: waitingExecutor() });
+    await t.kernel.ingest(message('/permission'));
+    const deny = (await card()).message.buttons![0]![2]!;
+    const result = await t.kernel.ingest(message('', { kind: 'interaction', userId: 'alice', interaction: { id: 'cb-2', value: deny.value } }));
+    expect(result.outcome).to.equal('ignored');
+    expect(t.executor.answers).to.have.length(0);
+    await until(() => t.provider.sent.some((s) => s.message.text.includes('not allowed to answer')));
+    expect(await t.store.audit.list({ type: 'standalone.interaction.denied' })).to.have.length(1);
+  });
+
+  it('accepts the /deny text command on a channel without buttons', async () => {
+    t = await startTestKernel({ executor: waitingExecutor(), providerOptions: { buttons: false } });
+    await t.kernel.ingest(message('/permission'));
+    const text = (await card()).message.text;
+    const id = /\/deny (\S+)/.exec(text)![1]!.replace(/\\/g, '');
+    const result = await t.kernel.ingest(message(`/deny ${id}`, { kind: 'command', userId: 'ada' }));
+    expect(result.outcome).to.equal('answered');
+    expect(t.executor.answers[0]!.answer).to.deep.equal({ kind: 'permission', decision: 'reject' });
+  });
+
+  it('answers a question with the pressed option', async () => {
+    t = await startTestKernel({ executor: waitingExecutor() });
+    await t.kernel.ingest(message('/question'));
+    const blue = (await card()).message.buttons!.flat().find((b) => b.label === 'blue')!;
+    const result = await t.kernel.ingest(message('', { kind: 'interaction', userId: 'alice', interaction: { id: 'cb-3', value: blue.value } }));
+    expect(result.outcome).to.equal('answered');
+    expect(t.executor.answers[0]!.answer).to.deep.equal({ kind: 'question', answers: ['blue'] });
+  });
+
+  it('says a request is no longer pending once answered, or when nothing matches', async () => {
+    t = await startTestKernel({ executor: waitingExecutor() });
+    await t.kernel.ingest(message('/permission'));
+    const allow = (await card()).message.buttons![0]![0]!;
+    expect((await t.kernel.ingest(message('', { kind: 'interaction', userId: 'ada', interaction: { id: 'a', value: allow.value } }))).outcome).to.equal('answered');
+    expect((await t.kernel.ingest(message('', { kind: 'interaction', userId: 'ada', interaction: { id: 'b', value: allow.value } }))).outcome).to.equal('ignored');
+    expect((await t.kernel.ingest(message('/approve nothing-like-this', { kind: 'command', userId: 'ada' }))).outcome).to.equal('ignored');
+    await until(() => t.provider.sent.filter((s) => s.message.text.includes('no longer waiting')).length === 2);
+    expect(t.executor.answers).to.have.length(1);
   });
 });

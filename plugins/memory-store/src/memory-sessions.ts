@@ -32,6 +32,11 @@ export class MemorySessions implements SessionRepository {
     return session ? copy(session) : null;
   }
 
+  async findByThread(key: ThreadKey): Promise<Session | null> {
+    const sessionId = this.state.threads.get(threadKeyString(key));
+    return sessionId === undefined ? null : this.get(sessionId);
+  }
+
   async setExecutorSession(sessionId: string, executorSessionId: string): Promise<Session> {
     const session = this.require(sessionId);
     if (session.executorSessionId === null) {
