@@ -24,15 +24,18 @@ const OTHER_CODES = [
 export async function generateDocs() {
   const core = await import(join(root, 'core/dist/src/index.js'));
   const host = await import(join(root, 'hosts/standalone-gateway/dist/src/index.js'));
-  await import(join(root, 'core/dist/src/testing/fake-provider.js'));
-  await import(join(root, 'core/dist/src/testing/fake-executor.js'));
-  await import(join(root, 'plugins/memory-store/dist/src/index.js'));
+  const plugins = [
+    (await import(join(root, 'plugins/memory-store/dist/src/index.js'))).default,
+    (await import(join(root, 'core/dist/src/testing/fake-provider.js'))).default,
+    (await import(join(root, 'core/dist/src/testing/fake-executor.js'))).default,
+  ];
   const table = core.renderSettingsTable(host.ALL_STANDALONE_SETTINGS, host.STANDALONE_PREFIX);
   const schema = JSON.stringify(core.configFileJsonSchema(host.ALL_STANDALONE_SETTINGS, host.STANDALONE_PREFIX), null, 2) + '\n';
   return {
     'docs/configuration.md': spliceGenerated(readFileSync(join(root, 'docs/configuration.md'), 'utf8'), table),
     'docs/errors.md': errorsPage(core.errorRegistry),
     'docs/config.schema.json': schema,
+    'docs/plugin-options.md': pluginOptionsPage(plugins, core.pluginOptionsJsonSchema),
   };
 }
 
@@ -43,6 +46,34 @@ function spliceGenerated(page, table) {
   const after = page.slice(page.indexOf(end));
   if (page.indexOf(start) < 0 || page.indexOf(end) < 0) throw new Error('docs/configuration.md lost its settings markers');
   return `${before}\n${table.trim()}\n${after}`;
+}
+
+function pluginOptionsPage(plugins, toSchema) {
+  const lines = [
+    '# Plugin options',
+    '',
+    "Each plugin validates its `options` object (in the config file's `store`, `executor`,",
+    '`renderer` or `providers[]` entry) against its own schema; unknown keys are errors. This page',
+    'is generated from those schemas by `node scripts/docs.mjs`. `pluginOptionsJsonSchema(plugin)`',
+    'from `@cowork-gateway/core` returns the same schema as JSON Schema for editors.',
+  ];
+  for (const plugin of plugins) {
+    const schema = toSchema(plugin);
+    const required = new Set(schema.required ?? []);
+    lines.push('', `## \`${plugin.name}\` (${plugin.kind})`, '', plugin.description ?? '', '');
+    const entries = Object.entries(schema.properties ?? {});
+    if (entries.length === 0) {
+      lines.push('No options.');
+      continue;
+    }
+    lines.push('| option | type | required | default | description |', '| --- | --- | --- | --- | --- |');
+    for (const [name, prop] of entries) {
+      const type = prop.enum ? prop.enum.map((e) => `\`${e}\``).join(' \\| ') : prop.type ?? 'any';
+      const fallback = prop.default === undefined ? '' : `\`${JSON.stringify(prop.default)}\``;
+      lines.push(`| \`${name}\` | ${type} | ${required.has(name) ? 'yes' : 'no'} | ${fallback} | ${(prop.description ?? '').replace(/\|/g, '\\|')} |`);
+    }
+  }
+  return lines.join('\n') + '\n';
 }
 
 function errorsPage(registry) {

@@ -11,7 +11,7 @@ export * from './contracts/store.js';
 export * from './contracts/renderer.js';
 export * from './errors.js';
 export * from './tokens.js';
-export * from './plugin.js';
+export { definePlugin, isGatewayPlugin, pluginOptionsJsonSchema, INSTANCE_ID_PATTERN, type PluginSpec, type GatewayPlugin } from './plugin.js';
 export * from './logging.js';
 export * from './redaction.js';
 export { loadPluginModule, instantiatePlugin, describeIssue, CORE_VERSION, type PluginLocation, type PluginInstance, type InstantiateOptions } from './plugin-loader.js';

@@ -1,4 +1,5 @@
 import type { DependencyContainer } from 'tsyringe';
+import { toJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
 import type { InstanceInfo, PluginKind } from './tokens.js';
 
@@ -38,3 +39,11 @@ export function isGatewayPlugin(value: unknown): value is GatewayPlugin {
 
 /** The pattern every instance id must match (kebab-case, starts with a letter, ≤ 64 chars). */
 export const INSTANCE_ID_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
+
+/**
+ * The JSON Schema (draft-07) of a plugin's `options`, for docs and editor completion. Parts
+ * valibot cannot express (custom checks) are left out rather than failing.
+ */
+export function pluginOptionsJsonSchema(plugin: GatewayPlugin): Record<string, unknown> {
+  return toJsonSchema(plugin.configSchema, { errorMode: 'ignore' }) as Record<string, unknown>;
+}

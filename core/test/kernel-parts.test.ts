@@ -29,9 +29,12 @@ describe('circuit breaker', () => {
     circuit.recordFailure();
     expect(circuit.state()).to.equal('open');
     expect(circuit.allowsSend()).to.equal(false);
+    expect(circuit.blocksClaims()).to.equal(true);
     now = 150;
     expect(circuit.state()).to.equal('half_open');
+    expect(circuit.blocksClaims()).to.equal(false);
     expect(circuit.allowsSend()).to.equal(true);
+    expect(circuit.blocksClaims()).to.equal(true);
     expect(circuit.allowsSend()).to.equal(false);
     circuit.recordFailure();
     expect(circuit.state()).to.equal('open');

@@ -103,3 +103,23 @@ describe('semver ranges for plugin core compatibility', () => {
     });
   }
 });
+
+describe('plugin options as JSON Schema', () => {
+  it('exports a plugin\'s valibot schema with types, defaults, descriptions and strictness', async () => {
+    const { pluginOptionsJsonSchema } = await import('../src/plugin.js');
+    const plugin = definePlugin({
+      name: 'schema-sample',
+      kind: 'provider',
+      configSchema: v.strictObject({
+        url: v.pipe(v.string(), v.url(), v.description('Where to send.')),
+        retries: v.optional(v.pipe(v.number(), v.integer(), v.description('Retries. Default 3.')), 3),
+      }),
+      register() {},
+    });
+    const schema = pluginOptionsJsonSchema(plugin) as { properties: Record<string, Record<string, unknown>>; required: string[]; additionalProperties: boolean };
+    expect(schema.required).to.deep.equal(['url']);
+    expect(schema.additionalProperties).to.equal(false);
+    expect(schema.properties.url).to.include({ type: 'string', description: 'Where to send.' });
+    expect(schema.properties.retries).to.include({ type: 'integer', default: 3 });
+  });
+});

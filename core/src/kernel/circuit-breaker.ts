@@ -25,6 +25,12 @@ export class CircuitBreaker {
     return this.now() - this.openedAt >= this.options.openMs ? 'half_open' : 'open';
   }
 
+  /** True while deliveries should not even be claimed: open, or half-open with its trial under way. */
+  blocksClaims(): boolean {
+    const state = this.state();
+    return state === 'open' || (state === 'half_open' && this.trialInFlight);
+  }
+
   /** True when a send may be attempted now (closed, or the single half-open trial). */
   allowsSend(): boolean {
     const state = this.state();

@@ -130,6 +130,6 @@ export class DeliveryWorker {
   }
 
   private openCircuits(): string[] {
-    return [...this.circuits.entries()].filter(([, c]) => c.state() === 'open').map(([id]) => id);
+    return [...this.circuits.entries()].filter(([, c]) => c.blocksClaims()).map(([id]) => id);
   }
 }

@@ -31,7 +31,7 @@ export const fakeProviderOptions = v.strictObject({
   deliveryUrl: v.optional(v.pipe(v.string(), v.url(), v.description('Loopback URL that receives outbound messages as JSON POSTs. Default: keep them in memory.'))),
   sharedSecret: v.optional(v.pipe(v.string(), v.minLength(8), v.description('If set, inbound webhooks need x-fake-signature: hex HMAC-SHA256 of the body.'))),
   maxTextLength: v.optional(v.pipe(v.number(), v.integer(), v.minValue(32), v.description('Longest message the fake channel accepts. Default 4096.')), 4096),
-  markdownDialect: v.optional(v.picklist(['plain', 'telegram-html', 'slack-mrkdwn', 'markdown']), 'markdown'),
+  markdownDialect: v.optional(v.pipe(v.picklist(['plain', 'telegram-html', 'slack-mrkdwn', 'markdown']), v.description('Formatting the fake channel claims to render. Default "markdown".')), 'markdown'),
   buttons: v.optional(v.pipe(v.boolean(), v.description('Whether the fake channel supports buttons. Default true.')), true),
   timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description('Outbound request timeout. Default 5000.')), 5000),
 });
