@@ -4,16 +4,158 @@
  * the plugin API, configuration, the HTTP server and the kernel pipeline.
  */
 export { injectable, inject, singleton, Lifecycle, container as rootContainer, type DependencyContainer } from './di.js';
-export * from './contracts/common.js';
-export * from './contracts/provider.js';
-export * from './contracts/execution-authority.js';
-export * from './contracts/store.js';
-export * from './contracts/renderer.js';
-export * from './errors.js';
-export * from './tokens.js';
+export {
+  ROLES,
+  PROMPT_ROLES,
+  type ComponentHealth,
+  type Role,
+  type Json,
+  type JsonObject,
+} from './contracts/common.js';
+export {
+  DeliveryError,
+  classifyDeliveryFailure,
+  type ProviderCapabilities,
+  type InboundAttachment,
+  type InboundInteraction,
+  type InboundEvent,
+  type DeliveryTarget,
+  type OutboundButton,
+  type OutboundMessage,
+  type SendOptions,
+  type SendResult,
+  type WebhookResult,
+  type WebhookRequest,
+  type ProviderContext,
+  type Provider,
+  type DeliveryFailureClass,
+} from './contracts/provider.js';
+export {
+  isTerminalRuntimeEvent,
+  ExecutorUnavailableError,
+  type PromptInput,
+  type RuntimeEvent,
+  type RuntimeEventBody,
+  type RuntimeEventType,
+  type PromptOptions,
+  type InteractionAnswer,
+  type ExecutorContext,
+  type ExecutionAuthority,
+} from './contracts/execution-authority.js';
+export {
+  JOB_KINDS,
+  inboundClaimKey,
+  type IdentityStatus,
+  type Identity,
+  type IdentityKey,
+  type IdentityRepository,
+  type SessionStatus,
+  type ThreadKey,
+  type Session,
+  type SessionRepository,
+  type SessionEvent,
+  type NewSessionEvent,
+  type SessionEventRepository,
+  type InboundKey,
+  type InboundClaimStatus,
+  type InboundClaim,
+  type ClaimOutcome,
+  type InboundRepository,
+  type JobKind,
+  type JobStatus,
+  type Job,
+  type NewJob,
+  type JobRepository,
+  type DeliveryStatus,
+  type DeliveryPurpose,
+  type DeliveryChunk,
+  type Delivery,
+  type NewDelivery,
+  type DeliveryRepository,
+  type AuditEvent,
+  type AuditRepository,
+  type Artifact,
+  type ArtifactRepository,
+  type Lease,
+  type LeaseRepository,
+  type RetentionCutoffs,
+  type RetentionResult,
+  type ManifestRecord,
+  type TraceReport,
+  type Store,
+} from './contracts/store.js';
+export {
+  type Notice,
+  type RenderedMessage,
+  type Renderer,
+} from './contracts/renderer.js';
+export {
+  GatewayError,
+  errorRegistry,
+  defineError,
+  isGatewayError,
+  ConfigInvalid,
+  ConfigFileUnreadable,
+  ConfigSecretUnresolved,
+  PluginNotFound,
+  PluginInvalid,
+  PluginWrongKind,
+  PluginOptionsInvalid,
+  PluginCoreVersionMismatch,
+  PluginDependencyMissing,
+  PluginInstanceIdInvalid,
+  PluginInstanceIdDuplicate,
+  HttpBadJson,
+  HttpUnsupportedMediaType,
+  HttpBodyTooLarge,
+  HttpNotFound,
+  HttpMethodNotAllowed,
+  HttpRateLimited,
+  HttpSourceBlocked,
+  WebhookUnknownInstance,
+  WebhookAuthFailed,
+  WebhookPayloadInvalid,
+  AdminUnauthorized,
+  AdminNotConfigured,
+  AdminBadRequest,
+  StoreNotFound,
+  StoreStaleClaim,
+  StoreLeaseLost,
+  HostBindRefused,
+  type GatewayErrorOptions,
+  type GatewayErrorClass,
+} from './errors.js';
+export {
+  token,
+  resolve,
+  systemClock,
+  STORE,
+  EXECUTOR,
+  PROVIDER,
+  RENDERER,
+  LOGGER,
+  INSTANCE,
+  CLOCK,
+  type Token,
+  type InstanceInfo,
+  type PluginKind,
+  type Clock,
+} from './tokens.js';
 export { definePlugin, isGatewayPlugin, pluginOptionsJsonSchema, INSTANCE_ID_PATTERN, type PluginSpec, type GatewayPlugin } from './plugin.js';
-export * from './logging.js';
-export * from './redaction.js';
+export {
+  createJsonLogger,
+  silentLogger,
+  describeError,
+  type LogLevel,
+  type Logger,
+  type JsonLoggerOptions,
+} from './logging.js';
+export {
+  REDACTED,
+  redactText,
+  redactValue,
+  SecretRegistry,
+} from './redaction.js';
 export { loadPluginModule, instantiatePlugin, describeIssue, CORE_VERSION, type PluginLocation, type PluginInstance, type InstantiateOptions } from './plugin-loader.js';
 export { satisfiesRange } from './semver-range.js';
 export {

@@ -21,6 +21,10 @@ export function adminRoutes(kernel: Kernel): HttpRoute[] {
     route('GET', '/admin/identities', async (req) => ok({ identities: await store.identities.list({ provider: req.query.provider || undefined }) })),
     route('POST', '/admin/identities', async (req) => {
       const input = identityInput(req.body, true);
+      const configured = [...kernel.context.providers.keys()];
+      if (!configured.includes(input.provider)) {
+        throw new AdminBadRequest({ reason: `no provider instance "${input.provider}" is configured here (configured: ${configured.join(', ') || 'none'})` });
+      }
       return ok({ identity: await store.identities.upsert(input as IdentityKey & { role: Role }) });
     }),
     route('POST', '/admin/identities/disable', async (req) => {

@@ -44,7 +44,7 @@ export async function runIdentityCommand(action: IdentityAction, args: IdentityA
   if (!store.capabilities.durable) return viaAdminApi(action, args, config);
   await store.start();
   try {
-    return await viaStore(action, args, store);
+    return await viaStore(action, args, store, config);
   } finally {
     await store.close();
   }
@@ -66,7 +66,11 @@ function keyOf(args: IdentityArgs): IdentityKey {
   return { provider: args.provider!, externalUserId: args.externalUserId!, workspaceId: args.providerWorkspaceId ?? '' };
 }
 
-async function viaStore(action: IdentityAction, args: IdentityArgs, store: Store): Promise<unknown> {
+async function viaStore(action: IdentityAction, args: IdentityArgs, store: Store, config: LoadedConfig): Promise<unknown> {
+  const configured = config.providers.map((p) => p.id);
+  if (action === 'upsert' && !configured.includes(args.provider!)) {
+    throw new IdentityArgsInvalid({ reason: `no provider instance "${args.provider}" is configured (configured: ${configured.join(', ') || 'none'}); identities name a provider instance id` });
+  }
   if (action === 'list') return { ok: true, identities: await store.identities.list({ provider: args.provider }) };
   if (action === 'disable') {
     const identity = await store.identities.disable(keyOf(args));

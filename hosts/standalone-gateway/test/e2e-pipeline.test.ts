@@ -57,6 +57,7 @@ describe('standalone gateway end to end (child process, fake provider, scripted 
     expect(t.events.map((e: any) => e.type)).to.include.ordered.members(['user.message', 'run.started', 'assistant.message', 'run.completed']);
     expect(t.jobs[0].status).to.equal('completed');
     expect(t.deliveries[0].chunks[0].chunkId).to.equal(`${t.deliveries[0].deliveryId}:chunk:1`);
+    expect(t.inbound[0].token, 'claim tokens are not shown to operators').to.equal('[redacted]');
   });
 
   it('denies an unknown sender and a viewer, audited without message text', async () => {
@@ -122,6 +123,25 @@ describe('standalone gateway end to end (child process, fake provider, scripted 
     expect(t.deliveries[0].attempts).to.equal(1);
     expect(JSON.stringify(t.audit)).not.to.contain('never arrives');
     expect(channel.messagesFor('chat-perm')).to.have.length(0);
+  });
+
+  it('lets an operator list dead deliveries and retry one, which then arrives', async () => {
+    const auth = { authorization: `Bearer ${ADMIN}` };
+    const dead = (await adminGet(`${host.url}/admin/deliveries?status=dead`, ADMIN)) as { deliveries: { deliveryId: string; target: { chatId: string } }[]; counts: Record<string, number> };
+    const perm = dead.deliveries.find((d) => d.target.chatId === 'chat-perm');
+    expect(perm, 'the dead-lettered reply of the permanent-failure test').to.exist;
+    expect(dead.counts.dead).to.be.at.least(1);
+    const retried = await fetch(`${host.url}/admin/deliveries/${encodeURIComponent(perm!.deliveryId)}/retry`, { method: 'POST', headers: auth });
+    expect(retried.status).to.equal(200);
+    await channel.waitFor(() => channel.messagesFor('chat-perm').length === 1);
+    const again = await fetch(`${host.url}/admin/deliveries/${encodeURIComponent(perm!.deliveryId)}/retry`, { method: 'POST', headers: auth });
+    expect(again.status).to.equal(400);
+    const missing = await fetch(`${host.url}/admin/deliveries/nope/retry`, { method: 'POST', headers: auth });
+    expect(missing.status).to.equal(404);
+    const badStatus = await fetch(`${host.url}/admin/deliveries?status=lost`, { headers: auth });
+    expect(badStatus.status).to.equal(400);
+    const noAuth = await fetch(`${host.url}/admin/deliveries`);
+    expect(noAuth.status).to.equal(401);
   });
 
   it('queues messages that arrive while the session is busy and runs them in order', async () => {

@@ -122,21 +122,27 @@ describe('standalone gateway start-up, config errors and CLI', function () {
 
   it('manages identities of a running memory-store gateway through its admin API', async () => {
     const admin = 'identity-admin-token-42';
-    const env = childEnv({ [`${PREFIX}ADMIN_TOKEN`]: admin });
+    const config = writeConfig({ providers: [{ use: '@cowork-gateway/core/testing/fake-provider', id: 'fake' }] });
+    const env = childEnv({ [`${PREFIX}ADMIN_TOKEN`]: admin, [`${PREFIX}CONFIG`]: config });
     const host = await startHost([], env);
-    const port = new URL(host.url).port;
-    const cliEnv = { ...env, [`${PREFIX}PORT`]: port };
+    const cliEnv = { ...env, [`${PREFIX}PORT`]: new URL(host.url).port };
     try {
-      const upsert = await runCli(['identity', 'upsert', '--provider', 'telegram', '--external-user-id', '42', '--role', 'member'], cliEnv);
+      const upsert = await runCli(['identity', 'upsert', '--provider', 'fake', '--external-user-id', '42', '--role', 'member'], cliEnv);
       expect(upsert.code, upsert.stderr).to.equal(0);
-      expect(JSON.parse(upsert.stdout).identity).to.include({ provider: 'telegram', externalUserId: '42', role: 'member', status: 'active' });
-      const disabled = await runCli(['identity', 'disable', '--provider', 'telegram', '--external-user-id', '42'], cliEnv);
+      expect(JSON.parse(upsert.stdout).identity).to.include({ provider: 'fake', externalUserId: '42', role: 'member', status: 'active' });
+      const disabled = await runCli(['identity', 'disable', '--provider', 'fake', '--external-user-id', '42'], cliEnv);
       expect(JSON.parse(disabled.stdout).identity.status).to.equal('disabled');
       const list = await runCli(['identity', 'list'], cliEnv);
       expect(JSON.parse(list.stdout).identities).to.have.length(1);
-      const badRole = await runCli(['identity', 'upsert', '--provider', 'telegram', '--external-user-id', '1', '--role', 'god'], cliEnv);
+      const badRole = await runCli(['identity', 'upsert', '--provider', 'fake', '--external-user-id', '1', '--role', 'god'], cliEnv);
       expect(badRole.code).to.equal(2);
       expect(badRole.stderr).to.contain('identity.args_invalid');
+      const typo = await runCli(['identity', 'upsert', '--provider', 'fakee', '--external-user-id', '1', '--role', 'member'], cliEnv);
+      expect(typo.code).to.equal(2);
+      expect(typo.stderr).to.contain('no provider instance "fakee"');
+      const noToken = await runCli(['identity', 'list'], { ...cliEnv, [`${PREFIX}ADMIN_TOKEN`]: '' });
+      expect(noToken.code).to.equal(2);
+      expect(noToken.stderr).to.contain(`${PREFIX}ADMIN_TOKEN`);
       expect(upsert.stdout + list.stdout + host.stderr()).not.to.contain(admin);
     } finally {
       await host.stop();
