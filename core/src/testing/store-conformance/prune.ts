@@ -1,0 +1,120 @@
+/** Store conformance cases: prune (retention). */
+import { expect } from 'chai';
+import { describe, it } from 'mocha';
+import type { ManifestRecord } from '../../contracts/store.js';
+import {
+  MINUTE,
+  HOUR,
+  fromNow,
+  expectCode,
+  thread,
+  newSession,
+  enqueueJob,
+  runningJob,
+  cutoffs,
+  collect,
+  ids,
+  type StoreFixture,
+} from './fixtures.js';
+
+/** Registers the `prune (retention)` cases of the Store conformance suite against `fx.store`. */
+export function describePruneCases(fx: StoreFixture): void {
+  describe('prune (retention)', () => {
+    const future = () => fromNow(MINUTE);
+    const heldLease = async () => (await fx.store.leases.acquire('retention', 'host-a:1', 10 * MINUTE))!;
+
+    it('throws store.lease_lost without the lease (released, expired or taken over) and deletes nothing', async () => {
+      await fx.store.audit.record({ type: 'x', actor: 'a', metadata: {} });
+      const everything = cutoffs({ sessions: future(), artifacts: future(), audit: future(), jobs: future() });
+      const released = await heldLease();
+      await fx.store.leases.release(released);
+      await expectCode(fx.store.prune(everything, released), 'store.lease_lost');
+      const expired = (await fx.store.leases.acquire('retention', 'host-a:1', MINUTE, fromNow(-HOUR)))!;
+      await expectCode(fx.store.prune(everything, expired), 'store.lease_lost');
+      const mine = (await fx.store.leases.acquire('other', 'host-a:1', MINUTE, fromNow(-HOUR)))!;
+      await fx.store.leases.acquire('other', 'host-b:2', 10 * MINUTE);
+      await expectCode(fx.store.prune(everything, mine), 'store.lease_lost');
+      expect(await fx.store.audit.list()).to.have.length(1);
+    });
+
+    it('deletes old idle, failed and completed sessions with their events; keeps running, blocked and busy ones', async () => {
+      const idle = await newSession(fx.store);
+      await fx.store.events.append(idle.sessionId, [{ type: 'a', payload: {} }, { type: 'b', payload: {} }]);
+      const failed = await newSession(fx.store);
+      await fx.store.sessions.setStatus(failed.sessionId, 'failed');
+      const completed = await newSession(fx.store);
+      await fx.store.sessions.setStatus(completed.sessionId, 'completed');
+      const finishedJob = await runningJob(fx.store, { sessionId: completed.sessionId });
+      await fx.store.jobs.complete(finishedJob.jobId, finishedJob.claimToken as string);
+      const running = await newSession(fx.store);
+      await fx.store.sessions.setStatus(running.sessionId, 'running');
+      const blocked = await newSession(fx.store);
+      await fx.store.sessions.setStatus(blocked.sessionId, 'blocked');
+      const withRunningJob = await newSession(fx.store);
+      await runningJob(fx.store, { sessionId: withRunningJob.sessionId });
+      const withPendingJob = await newSession(fx.store);
+      await enqueueJob(fx.store, { sessionId: withPendingJob.sessionId, runAt: fromNow(HOUR) });
+
+      const result = await fx.store.prune(cutoffs({ sessions: future() }), await heldLease());
+      expect(result).to.deep.equal({ sessionsDeleted: 3, eventsDeleted: 5, artifactsDeleted: 0, auditEventsDeleted: 0, jobsDeleted: 0 });
+      for (const gone of [idle, failed, completed]) expect(await fx.store.sessions.get(gone.sessionId)).to.equal(null);
+      for (const kept of [running, blocked, withRunningJob, withPendingJob]) {
+        expect(await fx.store.sessions.get(kept.sessionId)).to.not.equal(null);
+      }
+      const events = (await collect(fx.store.exportManifest())).filter(
+        (r): r is Extract<ManifestRecord, { table: 'event' }> => r.table === 'event',
+      );
+      expect(events.map((r) => r.row.sessionId)).to.have.members([running, blocked, withRunningJob, withPendingJob].map((s) => s.sessionId));
+    });
+
+    it('a pruned thread starts a new session with a new event #1', async () => {
+      const { session } = await fx.store.sessions.findOrCreate(thread());
+      await fx.store.prune(cutoffs({ sessions: future() }), await heldLease());
+      const again = await fx.store.sessions.findOrCreate(thread());
+      expect(again.created).to.equal(true);
+      expect(again.session.sessionId).to.not.equal(session.sessionId);
+      expect(ids(await fx.store.events.list(again.session.sessionId), 'seq')).to.deep.equal([1]);
+    });
+
+    it('deletes old completed, failed and dead jobs, never pending or running ones', async () => {
+      const completed = await runningJob(fx.store);
+      await fx.store.jobs.complete(completed.jobId, completed.claimToken as string);
+      const failed = await runningJob(fx.store);
+      await fx.store.jobs.fail(failed.jobId, failed.claimToken as string, { error: 'x' });
+      const dead = await runningJob(fx.store, { maxAttempts: 1 });
+      await fx.store.jobs.fail(dead.jobId, dead.claimToken as string, { error: 'x', retryAt: fromNow(0) });
+      const running = await runningJob(fx.store);
+      const pending = await enqueueJob(fx.store, { runAt: fromNow(HOUR) });
+
+      const result = await fx.store.prune(cutoffs({ jobs: future() }), await heldLease());
+      expect(result).to.deep.equal({ sessionsDeleted: 0, eventsDeleted: 0, artifactsDeleted: 0, auditEventsDeleted: 0, jobsDeleted: 3 });
+      for (const gone of [completed, failed, dead]) expect(await fx.store.jobs.get(gone.jobId)).to.equal(null);
+      expect(await fx.store.jobs.get(running.jobId)).to.include({ status: 'running' });
+      expect(await fx.store.jobs.get(pending.jobId)).to.include({ status: 'pending' });
+    });
+
+    it('deletes old audit events and artifacts', async () => {
+      await fx.store.audit.record({ type: 'a', actor: 'x', metadata: {} });
+      await fx.store.audit.record({ type: 'b', actor: 'x', metadata: {} });
+      const art = await fx.store.artifacts.record({ sessionId: null, filename: 'f', contentType: 'text/plain', storageUri: 'file:///f', sizeBytes: 1 });
+      const result = await fx.store.prune(cutoffs({ audit: future(), artifacts: future() }), await heldLease());
+      expect(result).to.deep.equal({ sessionsDeleted: 0, eventsDeleted: 0, artifactsDeleted: 1, auditEventsDeleted: 2, jobsDeleted: 0 });
+      expect(await fx.store.audit.list()).to.deep.equal([]);
+      expect(await fx.store.artifacts.get(art.artifactId)).to.equal(null);
+    });
+
+    it('keeps everything newer than the cutoffs', async () => {
+      await newSession(fx.store);
+      const done = await runningJob(fx.store);
+      await fx.store.jobs.complete(done.jobId, done.claimToken as string);
+      await fx.store.audit.record({ type: 'a', actor: 'x', metadata: {} });
+      await fx.store.artifacts.record({ sessionId: null, filename: 'f', contentType: 'text/plain', storageUri: 'file:///f', sizeBytes: 1 });
+      const result = await fx.store.prune(cutoffs({}), await heldLease());
+      expect(result).to.deep.equal({ sessionsDeleted: 0, eventsDeleted: 0, artifactsDeleted: 0, auditEventsDeleted: 0, jobsDeleted: 0 });
+      expect(await fx.store.sessions.list()).to.have.length(1);
+      expect(await fx.store.jobs.list()).to.have.length(1);
+      expect(await fx.store.audit.list()).to.have.length(1);
+      expect(await fx.store.artifacts.list()).to.have.length(1);
+    });
+  });
+}
