@@ -48,3 +48,26 @@ function post(agent, target, body, headers) {
     req.end(body);
   });
 }
+
+/**
+ * Open-loop load: sends `rate` POSTs per second for `durationMs`, on a timer, without waiting for
+ * answers (so a slow server cannot slow the sender down). Resolves when every answer is in.
+ */
+export async function paced({ url, rate, durationMs, bodyFor }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const target = new URL(url);
+  const total = Math.round((rate * durationMs) / 1000);
+  const statuses = {};
+  const pending = [];
+  const started = performance.now();
+  for (let i = 0; i < total; i += 1) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const body = JSON.stringify(bodyFor(i));
+    pending.push(post(agent, target, body, {}).then((status) => { statuses[status] = (statuses[status] ?? 0) + 1; }));
+  }
+  await Promise.all(pending);
+  agent.destroy();
+  return { total, statuses };
+}
