@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { describe, it } from 'mocha';
 import {
   isTerminalRuntimeEvent,
   type ExecutionAuthority,
@@ -8,7 +7,7 @@ import {
   type RuntimeEvent,
 } from '../contracts/execution-authority.js';
 import { silentLogger } from '../logging.js';
-import { ConformanceSkipped } from './provider-conformance.js';
+import { ConformanceSkipped, describeChecks, runCheck } from './checks.js';
 
 /** Prompt texts that make the executor (or its fake runtime) behave a given way. */
 export interface ExecutorScripts {
@@ -101,15 +100,8 @@ const ABORT_DEADLINE_MS = 5_000;
  * ```
  */
 export function describeExecutionAuthorityConformance<F>(descriptor: ExecutorConformanceDescriptor<F>): void {
-  describe(`ExecutionAuthority conformance: ${descriptor.name}`, function () {
-    this.timeout(30_000);
-    for (const check of executorChecks) {
-      if (!checkApplies(check, descriptor)) continue;
-      it(check.title, async function () {
-        if ((await runExecutorCheck(descriptor, check.id)) === 'skipped') this.skip();
-      });
-    }
-  });
+  const applies = (check: (typeof executorChecks)[number]): boolean => checkApplies(check, descriptor);
+  describeChecks(`ExecutionAuthority conformance: ${descriptor.name}`, 30_000, executorChecks, applies, (id) => runExecutorCheck(descriptor, id));
 }
 
 /**
@@ -117,19 +109,8 @@ export function describeExecutionAuthorityConformance<F>(descriptor: ExecutorCon
  * Resolves `skipped` when the case does not apply, rejects when the executor breaks the rule.
  */
 export async function runExecutorCheck<F>(descriptor: ExecutorConformanceDescriptor<F>, id: string): Promise<'passed' | 'skipped'> {
-  const check = executorChecks.find((c) => c.id === id);
-  if (!check) throw new Error(`executor conformance: no check "${id}"`);
-  if (!checkApplies(check, descriptor)) return 'skipped';
-  const harness = new ExecutorHarness(descriptor, await descriptor.create());
-  try {
-    await check.run(harness);
-    return 'passed';
-  } catch (error) {
-    if (error instanceof ConformanceSkipped) return 'skipped';
-    throw error;
-  } finally {
-    await harness.tearDown();
-  }
+  const applies = (check: (typeof executorChecks)[number]): boolean => checkApplies(check, descriptor);
+  return runCheck<ExecutorProbe, (typeof executorChecks)[number]>('executor', executorChecks, id, applies, async () => new ExecutorHarness(descriptor, await descriptor.create()));
 }
 
 function checkApplies<F>(check: ExecutorCheck, descriptor: ExecutorConformanceDescriptor<F>): boolean {

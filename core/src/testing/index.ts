@@ -17,12 +17,12 @@ export {
   type FakeInboundPayload,
   type FakeSentMessage,
 } from './fake-provider.js';
+export { ConformanceSkipped, describeChecks, runCheck, type CheckOutcome, type ConformanceCheck } from './checks.js';
 export { describeRendererConformance, type RendererConformanceDescriptor } from './renderer-conformance.js';
 export {
   describeProviderConformance,
   runProviderCheck,
   providerChecks,
-  ConformanceSkipped,
   CONFORMANCE_INSTANCE_ID,
   CONFORMANCE_SAMPLE,
   type ProviderConformanceDescriptor,

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { describe, it } from 'mocha';
 import type { DependencyContainer } from 'tsyringe';
 import { container as rootContainer } from '../di.js';
 import {
@@ -17,6 +16,7 @@ import { silentLogger } from '../logging.js';
 import { isGatewayPlugin, type GatewayPlugin } from '../plugin.js';
 import { instantiatePlugin } from '../plugin-loader.js';
 import { PROVIDER, resolve } from '../tokens.js';
+import { ConformanceSkipped, describeChecks, runCheck } from './checks.js';
 
 /** One inbound message a webhook request carries; the suite checks the normalized event against it. */
 export interface InboundSample {
@@ -67,13 +67,6 @@ export interface ProviderConformanceDescriptor<F> {
   received?: (fake: F) => { text: string; deliveryId?: string }[];
 }
 
-/** Thrown by a check whose case does not apply to the provider under test; mocha shows it as pending. */
-export class ConformanceSkipped extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'ConformanceSkipped';
-  }
-}
 
 /** What a provider check can do: get started instances and use the descriptor's fake. */
 export interface ProviderProbe {
@@ -150,15 +143,8 @@ const EVENT_KINDS = ['message', 'command', 'interaction'];
  * ```
  */
 export function describeProviderConformance<F>(descriptor: ProviderConformanceDescriptor<F>): void {
-  describe(`Provider conformance: ${descriptor.name}`, function () {
-    this.timeout(20_000);
-    for (const check of providerChecks) {
-      if (!checkApplies(check, descriptor)) continue;
-      it(check.title, async function () {
-        if ((await runProviderCheck(descriptor, check.id)) === 'skipped') this.skip();
-      });
-    }
-  });
+  const applies = (check: (typeof providerChecks)[number]): boolean => checkApplies(check, descriptor);
+  describeChecks(`Provider conformance: ${descriptor.name}`, 20_000, providerChecks, applies, (id) => runProviderCheck(descriptor, id));
 }
 
 /**
@@ -166,19 +152,8 @@ export function describeProviderConformance<F>(descriptor: ProviderConformanceDe
  * Resolves `skipped` when the case does not apply, rejects when the provider breaks the rule.
  */
 export async function runProviderCheck<F>(descriptor: ProviderConformanceDescriptor<F>, id: string): Promise<'passed' | 'skipped'> {
-  const check = providerChecks.find((c) => c.id === id);
-  if (!check) throw new Error(`provider conformance: no check "${id}"`);
-  if (!checkApplies(check, descriptor)) return 'skipped';
-  const harness = await ProviderHarness.start(descriptor);
-  try {
-    await check.run(harness);
-    return 'passed';
-  } catch (error) {
-    if (error instanceof ConformanceSkipped) return 'skipped';
-    throw error;
-  } finally {
-    await harness.tearDown();
-  }
+  const applies = (check: (typeof providerChecks)[number]): boolean => checkApplies(check, descriptor);
+  return runCheck<ProviderProbe, (typeof providerChecks)[number]>('provider', providerChecks, id, applies, async () => await ProviderHarness.start(descriptor));
 }
 
 function checkApplies<F>(check: ProviderCheck, descriptor: ProviderConformanceDescriptor<F>): boolean {
