@@ -56,26 +56,52 @@ export class PromptRunner {
     return updated.executorSessionId ?? executorSessionId;
   }
 
-  /** Reads the run's events until a terminal one, enforcing the deadline with an abort. */
+  /**
+   * Reads the run's events until a terminal one, enforcing the deadline with an abort. A retried
+   * job starts from what an earlier attempt already stored.
+   */
   private async followRun(job: Job, session: Session, executorSessionId: string, runId: string, deadline: Date, target: DeliveryTarget): Promise<RuntimeEvent[]> {
+    const prior = job.attempts > 1 ? await this.persistedEventsOf(session.sessionId, runId) : [];
+    if (prior.some(isTerminalRuntimeEvent)) return prior;
     const controller = new AbortController();
-    const msLeft = Math.max(0, deadline.getTime() - this.kernel.clock.now().getTime());
-    const timer = setTimeout(() => controller.abort(), msLeft);
-    const collected: RuntimeEvent[] = [];
+    const timer = setTimeout(() => controller.abort(), Math.max(0, deadline.getTime() - this.kernel.clock.now().getTime()));
     try {
-      const after = job.attempts > 1 ? await this.lastPersistedCursor(session.sessionId, runId) : undefined;
-      for await (const event of this.kernel.executor!.events(executorSessionId, { runId, after, signal: controller.signal })) {
-        collected.push(event);
-        await this.persist(session.sessionId, event, job);
-        await this.forwardInteraction(job, session, event, target);
-        if (isTerminalRuntimeEvent(event)) return collected;
-      }
-      if (!controller.signal.aborted) throw new ExecutorUnavailableError('the run\'s event stream ended before the run finished');
-    } catch (error) {
-      if (!controller.signal.aborted) throw error;
+      const streamed = await this.stream(job, session, executorSessionId, runId, prior, target, controller.signal);
+      if (streamed) return [...prior, ...streamed];
     } finally {
       clearTimeout(timer);
     }
+    return [...prior, await this.abortAtDeadline(job, session, runId)];
+  }
+
+  /**
+   * Persists and forwards the run's new events through the terminal one; null when the deadline
+   * aborted the stream. Without cursors the executor replays the run from its start, so events
+   * already stored are skipped.
+   */
+  private async stream(job: Job, session: Session, executorSessionId: string, runId: string, prior: RuntimeEvent[], target: DeliveryTarget, signal: AbortSignal): Promise<RuntimeEvent[] | null> {
+    const after = lastCursor(prior);
+    let replayed = after === undefined ? prior.length : 0;
+    const events: RuntimeEvent[] = [];
+    try {
+      for await (const event of this.kernel.executor!.events(executorSessionId, { runId, after, signal })) {
+        if (event.type !== 'assistant.delta' && replayed > 0) {
+          replayed -= 1;
+          continue;
+        }
+        events.push(event);
+        await this.persist(session.sessionId, event, job);
+        await this.forwardInteraction(job, session, event, target);
+        if (isTerminalRuntimeEvent(event)) return events;
+      }
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    }
+    if (signal.aborted) return null;
+    throw new ExecutorUnavailableError('the run\'s event stream ended before the run finished');
+  }
+
+  private async abortAtDeadline(job: Job, session: Session, runId: string): Promise<RuntimeEvent> {
     await this.kernel.executor!.abort(runId).catch((error: unknown) => this.kernel.logger.warn('run.abort_failed', { runId, error }));
     const failed: RuntimeEvent = {
       type: 'run.failed',
@@ -83,8 +109,7 @@ export class PromptRunner {
       error: { code: 'run.deadline_exceeded', message: `the run did not finish within ${Math.round(this.kernel.settings.promptDeadlineMs / 1000)} s and was aborted`, retryable: false },
     };
     await this.persist(session.sessionId, failed, job);
-    collected.push(failed);
-    return collected;
+    return failed;
   }
 
   private async persist(sessionId: string, event: RuntimeEvent, job: Job): Promise<void> {
@@ -93,12 +118,19 @@ export class PromptRunner {
     await this.kernel.store.events.append(sessionId, [{ type, payload: toJson({ ...rest, jobId: job.jobId }), traceId: job.traceId ?? undefined }]);
   }
 
-  /** On a retried job, resume the executor stream after the last event already stored. */
-  private async lastPersistedCursor(sessionId: string, runId: string): Promise<string | undefined> {
+  /**
+   * The events of this run already stored by an earlier attempt (a retried job), rebuilt as
+   * runtime events, so the reply is rendered from the whole run and nothing is stored twice.
+   */
+  private async persistedEventsOf(sessionId: string, runId: string): Promise<RuntimeEvent[]> {
     const session = await this.kernel.store.sessions.get(sessionId);
     const recent = await this.kernel.store.events.list(sessionId, { afterSeq: Math.max(0, (session?.lastEventSeq ?? 0) - 500) });
-    const ofRun = recent.filter((e) => e.payload.runId === runId && typeof e.payload.cursor === 'string');
-    return ofRun.length ? (ofRun[ofRun.length - 1]!.payload.cursor as string) : undefined;
+    return recent
+      .filter((e) => e.payload.runId === runId)
+      .map((e) => {
+        const { jobId: _jobId, ...rest } = e.payload;
+        return { type: e.type, ...rest } as unknown as RuntimeEvent;
+      });
   }
 
   private async forwardInteraction(job: Job, session: Session, event: RuntimeEvent, target: DeliveryTarget): Promise<void> {
@@ -132,6 +164,11 @@ export class PromptRunner {
     });
     this.kernel.wakeDeliveries();
   }
+}
+
+function lastCursor(events: readonly RuntimeEvent[]): string | undefined {
+  for (let i = events.length - 1; i >= 0; i -= 1) if (events[i]!.cursor !== undefined) return events[i]!.cursor;
+  return undefined;
 }
 
 /** Audit metadata for a prompt outcome, never with message text. */

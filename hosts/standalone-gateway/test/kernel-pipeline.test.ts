@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as v from 'valibot';
 import { FakeExecutor, fakeExecutorOptions } from '@cowork-gateway/core/testing';
-import { DeliveryError, type DeliveryTarget, type OutboundMessage } from '@cowork-gateway/core';
+import { DeliveryError, ExecutorUnavailableError, type DeliveryTarget, type OutboundMessage } from '@cowork-gateway/core';
 import { message, startTestKernel, until, type TestKernel } from './helpers/in-process.js';
 
 describe('kernel pipeline (in process, memory store)', function () {
@@ -269,4 +269,45 @@ describe('answering permission requests and questions from the chat', function (
     await until(() => t.provider.sent.filter((s) => s.message.text.includes('no longer waiting')).length === 2);
     expect(t.executor.answers).to.have.length(1);
   });
+});
+
+/** A FakeExecutor whose event stream drops once, right after the first assistant message. */
+class DroppingStream extends FakeExecutor {
+  private dropped = false;
+  constructor(private readonly withCursors: boolean) {
+    super(v.parse(fakeExecutorOptions, {}));
+  }
+  override async *events(id: string, options: { runId: string; after?: string; signal?: AbortSignal }): AsyncIterable<import('@cowork-gateway/core').RuntimeEvent> {
+    for await (const event of super.events(id, options)) {
+      yield this.withCursors ? event : { ...event, cursor: undefined };
+      if (!this.dropped && event.type === 'assistant.message') {
+        this.dropped = true;
+        throw new ExecutorUnavailableError('event stream dropped');
+      }
+    }
+  }
+}
+
+describe('a run whose event stream drops is resumed without losing or repeating events', function () {
+  this.timeout(15_000);
+
+  for (const withCursors of [true, false]) {
+    it(`${withCursors ? 'resumes after the last stored cursor' : 'skips the replayed events when the executor has no cursors'}`, async () => {
+      const t = await startTestKernel({ executor: new DroppingStream(withCursors) });
+      try {
+        await t.kernel.ingest(message('resume me'));
+        await until(() => t.provider.sent.length === 1, 8000, 'reply after the retry');
+        expect(t.provider.sent[0]!.message.text).to.contain('Echo: resume me');
+        const [job] = await t.store.jobs.list();
+        expect(job!.status).to.equal('completed');
+        expect(job!.attempts).to.equal(2);
+        expect(t.executor.promptCount).to.equal(1);
+        const session = (await t.store.sessions.list())[0]!;
+        const types = (await t.store.events.list(session.sessionId)).map((e) => e.type);
+        expect(types).to.deep.equal(['session.created', 'user.message', 'run.started', 'assistant.message', 'run.completed']);
+      } finally {
+        await t.kernel.stop();
+      }
+    });
+  }
 });
