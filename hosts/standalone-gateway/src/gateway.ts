@@ -1,5 +1,6 @@
 import {
   HostBindRefused,
+  defineError,
   adminRoutes,
   createJsonLogger,
   startHttpServer,
@@ -83,9 +84,29 @@ export async function startGateway(config: LoadedConfig, options: StartGatewayOp
   };
 }
 
+/**
+ * Loopback is always fine. A wildcard bind needs the explicit opt-in and a real admin token
+ * (not unset, not a placeholder such as `change-me…`), since the admin endpoints then face a
+ * network.
+ */
 function assertBindAllowed(config: LoadedConfig): void {
   const host = config.get<string>('HOST').trim();
-  if (WILDCARD_HOSTS.has(host) && !config.get<boolean>('ALLOW_WILDCARD_BIND')) {
+  if (!WILDCARD_HOSTS.has(host)) return;
+  if (!config.get<boolean>('ALLOW_WILDCARD_BIND')) {
     throw new HostBindRefused({ host: host || '(empty)', optIn: config.envName('ALLOW_WILDCARD_BIND') });
   }
+  const token = config.isSet('ADMIN_TOKEN') ? config.get<string>('ADMIN_TOKEN') : '';
+  if (token.length < 16 || PLACEHOLDER_TOKEN.test(token)) {
+    throw new AdminTokenRequired({ host, key: config.envName('ADMIN_TOKEN') });
+  }
 }
+
+/** Values that are examples, not secrets (the upstream setup refuses the same prefixes). */
+const PLACEHOLDER_TOKEN = /^(change-?me|replace-?with|example|demo|placeholder|test|secret|password)/i;
+
+export const AdminTokenRequired = defineError<{ host: string; key: string }>({
+  code: 'host.admin_token_required',
+  status: 400,
+  message: ({ host, key }) =>
+    `host.admin_token_required: listening on ${host} needs ${key} set to a real secret of 16 or more characters (not a placeholder such as "change-me…")`,
+});

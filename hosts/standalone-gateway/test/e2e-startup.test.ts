@@ -93,6 +93,17 @@ describe('standalone gateway start-up, config errors and CLI', function () {
     expect(result.stderr).to.contain(`${PREFIX}ALLOW_WILDCARD_BIND`);
   });
 
+  it('refuses a wildcard bind with the opt-in but without a real admin token', async () => {
+    const optIn = { [`${PREFIX}ALLOW_WILDCARD_BIND`]: 'true' };
+    const none = await runCli(['start', '--host', '0.0.0.0'], childEnv(optIn));
+    expect(none.code).to.equal(2);
+    expect(none.stderr).to.contain('host.admin_token_required');
+    const placeholder = await runCli(['start', '--host', '::'], childEnv({ ...optIn, [`${PREFIX}ADMIN_TOKEN`]: 'change-me-please-0123456789' }));
+    expect(placeholder.code).to.equal(2);
+    expect(placeholder.stderr).to.contain('host.admin_token_required');
+    expect(placeholder.stderr).not.to.contain('change-me-please-0123456789');
+  });
+
   it('loads a third-party provider plugin by relative path and answers through it', async () => {
     const sink = await FakeReplySink.start();
     const dir = mkdtempSync(join(tmpdir(), 'cowork-rel-'));
