@@ -53,6 +53,7 @@ function sampleBody(i, run) {
 async function startGateway(channel) {
   const env = {
     PATH: process.env.PATH,
+    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
     OPEN_COWORK_STANDALONE_GATEWAY_STORE: 'memory',
     OPEN_COWORK_STANDALONE_GATEWAY_PORT: '0',
     OPEN_COWORK_STANDALONE_GATEWAY_LOG_LEVEL: 'info',
