@@ -23,8 +23,12 @@ export interface IngestResult {
  * the sender, bind the thread's session and enqueue a prompt job. The agent never runs on the
  * caller's request: a job worker picks the job up.
  */
+/** One "not allowed" notice per sender and channel in this window; every denial is still audited. */
+const DENIAL_NOTICE_COOLDOWN_MS = 10 * 60_000;
+
 export class InboundPipeline {
   private readonly interactions: InteractionHandler;
+  private readonly lastDenialNotice = new Map<string, number>();
 
   constructor(private readonly kernel: KernelContext) {
     this.interactions = new InteractionHandler(kernel);
@@ -77,7 +81,7 @@ export class InboundPipeline {
     }
     if (!decision.allowed) {
       await this.kernel.audit('prompt.denied', event.userId, deniedMetadata(event, decision.reason, decision.identity), traceId);
-      await this.kernel.notify({ kind: 'denied', reason: decision.reason }, target, `denied:${traceId}`, { traceId });
+      if (this.shouldTellDenied(event)) await this.kernel.notify({ kind: 'denied', reason: decision.reason }, target, `denied:${traceId}`, { traceId });
       return { ...base, outcome: 'denied' };
     }
     if (event.kind === 'interaction') {
@@ -91,6 +95,17 @@ export class InboundPipeline {
       return { ...base, outcome: 'refused' };
     }
     return this.enqueuePrompt(event, text, target, traceId);
+  }
+
+  /** A sender who keeps writing without access gets one notice per cooldown, not one per message. */
+  private shouldTellDenied(event: InboundEvent): boolean {
+    const key = `${event.instance}\u0000${event.workspaceId ?? ''}\u0000${event.userId}`;
+    const now = this.kernel.clock.now().getTime();
+    const last = this.lastDenialNotice.get(key);
+    if (last !== undefined && now - last < DENIAL_NOTICE_COOLDOWN_MS) return false;
+    if (this.lastDenialNotice.size >= 10_000) this.lastDenialNotice.clear();
+    this.lastDenialNotice.set(key, now);
+    return true;
   }
 
   private async enqueuePrompt(event: InboundEvent, text: string, target: DeliveryTarget, traceId: string): Promise<IngestResult> {

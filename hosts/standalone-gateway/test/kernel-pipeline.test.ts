@@ -311,3 +311,18 @@ describe('a run whose event stream drops is resumed without losing or repeating 
     });
   }
 });
+
+describe('denied senders', function () {
+  it('audits every denied message but sends the "not allowed" notice once per cooldown', async () => {
+    const t = await startTestKernel();
+    try {
+      for (let i = 0; i < 3; i += 1) expect((await t.kernel.ingest(message('let me in', { userId: 'stranger' }))).outcome).to.equal('denied');
+      await until(() => t.provider.sent.length === 1);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(t.provider.sent).to.have.length(1);
+      expect(await t.store.audit.list({ type: 'standalone.prompt.denied' })).to.have.length(3);
+    } finally {
+      await t.kernel.stop();
+    }
+  });
+});
