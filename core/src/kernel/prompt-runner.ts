@@ -5,7 +5,7 @@ import {
   type RuntimeEvent,
 } from '../contracts/execution-authority.js';
 import type { DeliveryTarget } from '../contracts/provider.js';
-import type { Job, Session } from '../contracts/store.js';
+import type { Job, NewSessionEvent, Session } from '../contracts/store.js';
 import type { KernelContext } from './context.js';
 import { toJson } from './json.js';
 import { enqueueRendered } from './outbox.js';
@@ -83,6 +83,7 @@ export class PromptRunner {
     const after = lastCursor(prior);
     let replayed = after === undefined ? prior.length : 0;
     const events: RuntimeEvent[] = [];
+    const history = new HistoryBuffer(this.kernel, session.sessionId, job);
     try {
       for await (const event of this.kernel.executor!.events(executorSessionId, { runId, after, signal })) {
         if (event.type !== 'assistant.delta' && replayed > 0) {
@@ -90,13 +91,15 @@ export class PromptRunner {
           continue;
         }
         events.push(event);
-        await this.persist(session.sessionId, event, job);
+        await history.add(event);
         await this.forwardInteraction(job, session, event, target);
         if (isTerminalRuntimeEvent(event)) return events;
       }
     } catch (error) {
+      await history.flush();
       if (!signal.aborted) throw error;
     }
+    await history.flush();
     if (signal.aborted) return null;
     throw new ExecutorUnavailableError('the run\'s event stream ended before the run finished');
   }
@@ -113,9 +116,7 @@ export class PromptRunner {
   }
 
   private async persist(sessionId: string, event: RuntimeEvent, job: Job): Promise<void> {
-    if (event.type === 'assistant.delta') return;
-    const { type, ...rest } = event;
-    await this.kernel.store.events.append(sessionId, [{ type, payload: toJson({ ...rest, jobId: job.jobId }), traceId: job.traceId ?? undefined }]);
+    await this.kernel.store.events.append(sessionId, [storedEvent(event, job)]);
   }
 
   /**
@@ -163,6 +164,40 @@ export class PromptRunner {
       expiresAt: this.kernel.deliveryExpiry(),
     });
     this.kernel.wakeDeliveries();
+  }
+}
+
+/** How a runtime event is kept in session history: its fields plus the job that ran it. */
+function storedEvent(event: RuntimeEvent, job: Job): NewSessionEvent {
+  const { type, ...rest } = event;
+  return { type, payload: toJson({ ...rest, jobId: job.jobId }), traceId: job.traceId ?? undefined };
+}
+
+/**
+ * Appends a run's events to session history in batches: at once for requests that need an
+ * answer and for the terminal event, otherwise when 32 are waiting or 250 ms have passed. A
+ * crash loses at most an unflushed batch, which the retried job reads again from the executor.
+ * Streaming deltas are not kept (the assistant message snapshots are).
+ */
+class HistoryBuffer {
+  private pending: NewSessionEvent[] = [];
+  private lastFlush = Date.now();
+
+  constructor(private readonly kernel: KernelContext, private readonly sessionId: string, private readonly job: Job) {}
+
+  async add(event: RuntimeEvent): Promise<void> {
+    if (event.type === 'assistant.delta') return;
+    this.pending.push(storedEvent(event, this.job));
+    const urgent = isTerminalRuntimeEvent(event) || event.type === 'permission.requested' || event.type === 'question.asked';
+    if (urgent || this.pending.length >= 32 || Date.now() - this.lastFlush >= 250) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.lastFlush = Date.now();
+    await this.kernel.store.events.append(this.sessionId, batch);
   }
 }
 
