@@ -27,6 +27,8 @@ export {
   type WebhookResult,
   type WebhookRequest,
   type ProviderContext,
+  type ProviderCursor,
+  type FetchedAttachment,
   type Provider,
   type DeliveryFailureClass,
 } from './contracts/provider.js';
@@ -78,6 +80,7 @@ export {
   type ArtifactRepository,
   type Lease,
   type LeaseRepository,
+  type CursorRepository,
   type RetentionCutoffs,
   type RetentionResult,
   type ManifestRecord,

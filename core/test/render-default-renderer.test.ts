@@ -183,6 +183,7 @@ describe('render/DefaultRenderer.renderNotice', () => {
       ],
       [{ kind: 'run_failed', code: 'x_y', message: '*boom*' }, 'error', '⚠️ The agent run failed (x_y): *boom*'],
       [{ kind: 'unsupported', what: 'Voice notes' }, 'notice', 'Voice notes is not supported here.'],
+      [{ kind: 'attachment_skipped', filename: 'a.pdf', reason: 'too large' }, 'notice', '📎 The file "a.pdf" was not passed to the agent: too large.'],
     ];
     for (const [notice, purpose, text] of cases) {
       const m = renderer.renderNotice(notice, caps);

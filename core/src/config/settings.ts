@@ -170,6 +170,7 @@ export const CORE_SETTINGS: readonly SettingSpec[] = Object.freeze([
   int('AUTH_FAILURE_BLOCK_SECONDS', 60, 'How long a source stays blocked after too many failed authentications, in seconds.', 1),
   { key: 'LOG_LEVEL', type: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], description: 'Lowest level of log events written.', readBy: CORE },
   int('PROMPT_DEADLINE_SECONDS', 900, 'Longest time one prompt may run before it is cancelled, in seconds.', 1, 86400),
+  int('ATTACHMENT_MAX_BYTES', 20971520, 'Largest inbound file fetched from the channel and passed to the agent, in bytes; larger files are skipped and the sender is told.', 0, 1073741824),
   int('JOB_LEASE_SECONDS', 30, 'How long a worker holds a job before another worker may take it over, in seconds.', 1),
   int('JOB_MAX_ATTEMPTS', 3, 'Attempts per job before it is dead-lettered.', 1, 100),
   int('WORKER_CONCURRENCY', 4, 'Jobs run at the same time by one process.', 1, 256),

@@ -123,8 +123,26 @@ export interface ProviderContext {
   ingest(event: InboundEvent): Promise<{ accepted: boolean; duplicate: boolean }>;
   /** Records real inbound progress (a poll that returned, an envelope received) for `/ready`. */
   reportInboundProgress(): void;
+  /**
+   * This instance's durable position (e.g. a polling offset), kept in the Store so a restart
+   * neither replays nor skips; save it only after `ingest` resolved for what it covers.
+   */
+  readonly cursor: ProviderCursor;
   /** Aborted when the gateway shuts down. */
   readonly signal: AbortSignal;
+}
+
+/** A provider instance's durable position; see {@link ProviderContext.cursor}. */
+export interface ProviderCursor {
+  load(): Promise<string | undefined>;
+  save(value: string): Promise<void>;
+}
+
+/** The bytes of an inbound attachment, fetched through the provider. */
+export interface FetchedAttachment {
+  bytes: Buffer;
+  filename: string;
+  mimeType?: string;
 }
 
 /**
@@ -147,6 +165,12 @@ export interface Provider {
   // inbound (webhook providers; polling providers call ctx.ingest themselves)
   /** Verifies and normalizes one webhook request; throws WebhookAuthFailed / WebhookPayloadInvalid. */
   handleWebhook?(request: WebhookRequest): Promise<WebhookResult>;
+
+  /**
+   * Fetches an inbound attachment's bytes, refusing more than `maxBytes` (throws a GatewayError
+   * with a code ending in `attachment_too_large`). Absent when the provider has no files.
+   */
+  fetchAttachment?(attachment: InboundAttachment, options: { maxBytes: number; signal?: AbortSignal }): Promise<FetchedAttachment>;
 
   // outbound
   /**

@@ -8,6 +8,7 @@ export type Notice =
   | { kind: 'executor_not_configured' }
   | { kind: 'run_failed'; code: string; message: string }
   | { kind: 'unsupported'; what: string }
+  | { kind: 'attachment_skipped'; filename: string; reason: string }
   /** The outcome of a button press or /approve, /deny, /answer command. */
   | { kind: 'interaction'; outcome: 'answered' | 'not_pending' | 'not_allowed'; summary: string };
 

@@ -333,6 +333,15 @@ export interface LeaseRepository {
   get(name: string): Promise<Lease | null>;
 }
 
+/**
+ * Small named positions a plugin must not lose across restarts, e.g. a polling provider's
+ * update offset. Last write wins.
+ */
+export interface CursorRepository {
+  get(name: string): Promise<string | undefined>;
+  set(name: string, value: string): Promise<void>;
+}
+
 // ---- retention, backup, trace ---------------------------------------------------------------
 
 export interface RetentionCutoffs {
@@ -392,6 +401,7 @@ export interface Store {
   readonly audit: AuditRepository;
   readonly artifacts: ArtifactRepository;
   readonly leases: LeaseRepository;
+  readonly cursors: CursorRepository;
 
   /**
    * Deletes what the seed's "Backup And Retention" lists, only while `lease` is held (throws

@@ -145,6 +145,10 @@ export class Kernel {
         return { accepted: result.accepted, duplicate: result.duplicate };
       },
       reportInboundProgress: () => this.progress.record(provider.id, this.context.clock.now().getTime()),
+      cursor: {
+        load: () => this.context.store.cursors.get(providerCursorName(provider.id)),
+        save: (value) => this.context.store.cursors.set(providerCursorName(provider.id), value),
+      },
     };
   }
 
@@ -154,4 +158,9 @@ export class Kernel {
     }
     if (this.options.identities?.length) this.context.logger.info('identities.bootstrapped', { count: this.options.identities.length });
   }
+}
+
+/** The Store cursor name of a provider instance's position. */
+export function providerCursorName(instance: string): string {
+  return `provider:${instance}`;
 }

@@ -4,9 +4,10 @@ import {
   isTerminalRuntimeEvent,
   type RuntimeEvent,
 } from '../contracts/execution-authority.js';
-import type { DeliveryTarget } from '../contracts/provider.js';
+import type { DeliveryTarget, InboundAttachment } from '../contracts/provider.js';
 import type { Job, NewSessionEvent, Session } from '../contracts/store.js';
 import type { KernelContext } from './context.js';
+import { fetchPromptAttachments } from './attachments.js';
 import { toJson } from './json.js';
 import { enqueueRendered } from './outbox.js';
 
@@ -30,14 +31,16 @@ export class PromptRunner {
     if (!executor) throw new ExecutorUnavailableError('no executor is configured');
     const session = job.sessionId ? await store.sessions.get(job.sessionId) : null;
     if (!session) return { status: 'failed', runId: null, code: 'job.session_missing', message: 'the job names no existing session', retryable: false, session };
-    const payload = job.payload as { text?: string; target?: DeliveryTarget };
-    if (!payload.text || !payload.target) {
+    const payload = job.payload as { text?: string; target?: DeliveryTarget; attachments?: InboundAttachment[] };
+    const attachments = payload.attachments ?? [];
+    if (typeof payload.text !== 'string' || (!payload.text && attachments.length === 0) || !payload.target) {
       return { status: 'failed', runId: null, code: 'job.payload_invalid', message: 'prompt job is missing "text" or "target"', retryable: false, session };
     }
     await store.sessions.setStatus(session.sessionId, 'running');
     const executorSessionId = await this.bindExecutorSession(session);
     const deadline = new Date(this.kernel.clock.now().getTime() + this.kernel.settings.promptDeadlineMs);
-    const { runId } = await executor.prompt(executorSessionId, { text: payload.text }, { idempotencyKey: job.idempotencyKey, deadline, traceId: job.traceId ?? undefined });
+    const input = { text: payload.text, attachments: await fetchPromptAttachments(this.kernel, job, session, attachments, payload.target) };
+    const { runId } = await executor.prompt(executorSessionId, input, { idempotencyKey: job.idempotencyKey, deadline, traceId: job.traceId ?? undefined });
     const events = await this.followRun(job, session, executorSessionId, runId, deadline, payload.target);
     const terminal = events[events.length - 1];
     await this.deliverResult(job, session, events, payload.target);

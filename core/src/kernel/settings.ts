@@ -3,6 +3,8 @@ export interface KernelSettings {
   /** Prefix of audit event types: `standalone` → `standalone.prompt.denied`. */
   auditPrefix: string;
   promptDeadlineMs: number;
+  /** Largest inbound attachment fetched and passed to the executor. */
+  attachmentMaxBytes: number;
   jobLeaseMs: number;
   jobMaxAttempts: number;
   workerConcurrency: number;
@@ -26,6 +28,7 @@ export interface KernelSettings {
 export const DEFAULT_KERNEL_SETTINGS: KernelSettings = {
   auditPrefix: 'standalone',
   promptDeadlineMs: 900_000,
+  attachmentMaxBytes: 20 * 1024 * 1024,
   jobLeaseMs: 30_000,
   jobMaxAttempts: 3,
   workerConcurrency: 4,

@@ -24,6 +24,8 @@ export function noticeText(notice: Notice): string {
       return runFailedText(notice.code, notice.message);
     case 'unsupported':
       return `${escapeMarkdown(notice.what)} is not supported here.`;
+    case 'attachment_skipped':
+      return `📎 The file "${escapeMarkdown(notice.filename)}" was not passed to the agent: ${escapeMarkdown(notice.reason)}.`;
     case 'interaction':
       return interactionText(notice.outcome, escapeMarkdown(notice.summary));
   }

@@ -44,6 +44,8 @@ export class FakeExecutor implements ExecutionAuthority {
   readonly kind = 'fake';
   /** How many distinct runs were started (idempotent repeats do not count). */
   promptCount = 0;
+  /** Every prompt input that started a run, in order. */
+  readonly inputs: PromptInput[] = [];
   /** Every answer received, in order. */
   readonly answers: { interactionId: string; answer: InteractionAnswer }[] = [];
   private readonly runs = new Map<string, Run>();
@@ -73,6 +75,7 @@ export class FakeExecutor implements ExecutionAuthority {
     this.runs.set(run.runId, run);
     this.runsByKey.set(options.idempotencyKey, run.runId);
     this.promptCount += 1;
+    this.inputs.push(input);
     void this.play(run, input.text.trim());
     return { runId: run.runId };
   }

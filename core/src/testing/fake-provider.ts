@@ -6,6 +6,8 @@ import type { ComponentHealth } from '../contracts/common.js';
 import {
   DeliveryError,
   type DeliveryTarget,
+  type FetchedAttachment,
+  type InboundAttachment,
   type InboundEvent,
   type OutboundMessage,
   type Provider,
@@ -49,6 +51,8 @@ export interface FakeInboundPayload {
   messageId?: string;
   kind?: 'message' | 'command' | 'interaction';
   interaction?: { id: string; value: string };
+  /** Files that came with the message; `content` is what `fetchAttachment` returns. */
+  attachments?: { id: string; filename: string; mimeType?: string; content: string }[];
 }
 
 /** A message the fake provider sent, as recorded in memory or posted to `deliveryUrl`. */
@@ -69,6 +73,8 @@ export class FakeProvider implements Provider {
   readonly kind = 'fake';
   readonly capabilities: ProviderCapabilities;
   readonly sent: FakeSentMessage[] = [];
+  /** Files inbound payloads carried, by attachment id; `fetchAttachment` serves them. */
+  readonly files = new Map<string, Omit<FetchedAttachment, 'bytes'> & { bytes: Buffer }>();
   private ctx: ProviderContext | null = null;
 
   constructor(
@@ -112,6 +118,14 @@ export class FakeProvider implements Provider {
     return { events: [this.normalize(payload)] };
   }
 
+  /** Returns the bytes of a file an inbound payload carried, refusing more than `maxBytes`. */
+  async fetchAttachment(attachment: InboundAttachment, options: { maxBytes: number }): Promise<FetchedAttachment> {
+    const file = this.files.get(attachment.id);
+    if (!file) throw new Error(`the fake provider has no file ${attachment.id}`);
+    if (file.bytes.length > options.maxBytes) throw new Error(`it is larger than ${options.maxBytes} bytes`);
+    return { bytes: file.bytes, filename: file.filename, mimeType: file.mimeType };
+  }
+
   async send(target: DeliveryTarget, message: OutboundMessage, options: SendOptions): Promise<SendResult> {
     const record: FakeSentMessage = { deliveryId: options.deliveryId, target, message };
     if (!this.options.deliveryUrl) {
@@ -143,7 +157,10 @@ export class FakeProvider implements Provider {
       kind: payload.kind ?? (payload.text?.startsWith('/') ? 'command' : 'message'),
       text: payload.text,
       messageId: payload.messageId,
-      attachments: [],
+      attachments: (payload.attachments ?? []).map(({ id, filename, mimeType, content }) => {
+        this.files.set(id, { filename, mimeType, bytes: Buffer.from(content, 'utf8') });
+        return { id, filename, mimeType, sizeBytes: Buffer.byteLength(content, 'utf8') };
+      }),
       interaction: payload.interaction,
       receivedAt: new Date(),
     };

@@ -169,6 +169,8 @@ class ProviderHarness<F> implements ProviderProbe {
   private readonly shutdown = new AbortController();
   private readonly instances = new Map<string, Provider>();
   private readonly running = new Set<Provider>();
+  /** Provider cursors by instance id; they outlive instances like a Store would. */
+  private readonly cursors = new Map<string, string>();
 
   private constructor(private readonly descriptor: ProviderConformanceDescriptor<F>, private readonly fake: F) {}
 
@@ -190,7 +192,7 @@ class ProviderHarness<F> implements ProviderProbe {
     if (existing) return existing;
     const provider = this.create(id);
     this.instances.set(id, provider);
-    await provider.start(this.context());
+    await provider.start(this.context(id));
     this.running.add(provider);
     return provider;
   }
@@ -248,7 +250,7 @@ class ProviderHarness<F> implements ProviderProbe {
     return resolve(instance.container, PROVIDER);
   }
 
-  private context(): ProviderContext {
+  private context(instanceId: string): ProviderContext {
     return {
       logger: silentLogger,
       ingest: async (event) => {
@@ -256,6 +258,10 @@ class ProviderHarness<F> implements ProviderProbe {
         return { accepted: true, duplicate: false };
       },
       reportInboundProgress: () => undefined,
+      cursor: {
+        load: async () => this.cursors.get(instanceId),
+        save: async (value) => void this.cursors.set(instanceId, value),
+      },
       signal: this.shutdown.signal,
     };
   }

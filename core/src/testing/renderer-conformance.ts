@@ -145,6 +145,7 @@ export const SAMPLE_NOTICES: readonly Notice[] = [
   { kind: 'executor_not_configured' },
   { kind: 'run_failed', code: 'executor.unavailable', message: 'connection <refused> & *gone*' },
   { kind: 'unsupported', what: 'Voice notes' },
+  { kind: 'attachment_skipped', filename: 'big <video>.mp4', reason: 'larger than 20 MiB' },
   { kind: 'interaction', outcome: 'answered', summary: 'Allowed once by *alice*' },
   { kind: 'interaction', outcome: 'not_pending', summary: 'perm_123' },
   { kind: 'interaction', outcome: 'not_allowed', summary: 'role viewer' },

@@ -7,6 +7,7 @@ export function kernelSettingsFrom(config: LoadedConfig): KernelSettings {
     ...DEFAULT_KERNEL_SETTINGS,
     auditPrefix: 'standalone',
     promptDeadlineMs: int('PROMPT_DEADLINE_SECONDS') * 1000,
+    attachmentMaxBytes: int('ATTACHMENT_MAX_BYTES'),
     jobLeaseMs: int('JOB_LEASE_SECONDS') * 1000,
     jobMaxAttempts: int('JOB_MAX_ATTEMPTS'),
     workerConcurrency: int('WORKER_CONCURRENCY'),

@@ -20,6 +20,34 @@ describe('kernel pipeline (in process, memory store)', function () {
     expect(t.executor.promptCount).to.equal(1);
   });
 
+  it('passes attachments to the executor as data URLs, records artifacts, and skips files over the limit', async () => {
+    t = await startTestKernel({ settings: { attachmentMaxBytes: 10 } });
+    t.provider.files.set('f1', { filename: 'notes.txt', mimeType: 'text/plain', bytes: Buffer.from('hello') });
+    t.provider.files.set('f2', { filename: 'big.bin', bytes: Buffer.alloc(11) });
+    const attachments = [
+      { id: 'f1', filename: 'notes.txt', mimeType: 'text/plain', sizeBytes: 5 },
+      { id: 'f2', filename: 'big.bin' },
+    ];
+    expect((await t.kernel.ingest(message('read this', { attachments }))).outcome).to.equal('enqueued');
+    await until(() => t.provider.sent.length === 2);
+    const [input] = t.executor.inputs;
+    expect(input!.attachments).to.have.length(1);
+    expect(input!.attachments![0]).to.include({ filename: 'notes.txt', mimeType: 'text/plain', dataUrl: `data:text/plain;base64,${Buffer.from('hello').toString('base64')}` });
+    const artifacts = await t.store.artifacts.list();
+    expect(artifacts.map((a) => [a.filename, a.sizeBytes, a.storageUri])).to.deep.equal([['notes.txt', 5, 'provider://fake/f1']]);
+    const texts = t.provider.sent.map((m) => m.message.text);
+    expect(texts.some((text) => /big\.bin.*not passed to the agent.*larger than 10 bytes/.test(text))).to.equal(true, texts.join(' | '));
+    expect(texts.some((text) => text.includes('Echo: read this'))).to.equal(true);
+  });
+
+  it('runs a message that carries only a file', async () => {
+    t = await startTestKernel();
+    t.provider.files.set('f1', { filename: 'a.txt', bytes: Buffer.from('x') });
+    expect((await t.kernel.ingest(message('', { attachments: [{ id: 'f1', filename: 'a.txt' }] }))).outcome).to.equal('enqueued');
+    await until(() => t.executor.inputs.length === 1);
+    expect(t.executor.inputs[0]!.attachments).to.have.length(1);
+  });
+
   it('scopes identities by workspace: an unscoped message from a scoped user is denied', async () => {
     t = await startTestKernel();
     expect((await t.kernel.ingest(message('x', { userId: 'sam' }))).outcome).to.equal('denied');

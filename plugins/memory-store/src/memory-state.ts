@@ -31,6 +31,7 @@ export class MemoryState {
   readonly audit = new Map<string, AuditEvent>();
   readonly artifacts = new Map<string, Artifact>();
   readonly leases = new Map<string, Lease>();
+  readonly cursors = new Map<string, string>();
   /** Ids of pending and running jobs without a queue key (a claim also looks at each queue's head). */
   readonly unqueuedJobs = new Set<string>();
   /** Unfinished jobs of each queue key, oldest first: only the head may run. */

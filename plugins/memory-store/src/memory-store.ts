@@ -9,6 +9,7 @@ import type {
   TraceReport,
 } from '@cowork-gateway/core';
 import { MemoryArtifacts } from './memory-artifacts.js';
+import { MemoryCursors } from './memory-cursors.js';
 import { MemoryAudit } from './memory-audit.js';
 import { MemoryDeliveries } from './memory-deliveries.js';
 import { MemoryEvents } from './memory-events.js';
@@ -43,6 +44,7 @@ export class MemoryStore implements Store {
   readonly audit: MemoryAudit;
   readonly artifacts: MemoryArtifacts;
   readonly leases: MemoryLeases;
+  readonly cursors: MemoryCursors;
 
   private readonly state = new MemoryState();
   private phase: 'new' | 'started' | 'closed' = 'new';
@@ -57,6 +59,7 @@ export class MemoryStore implements Store {
     this.audit = new MemoryAudit(this.state);
     this.artifacts = new MemoryArtifacts(this.state);
     this.leases = new MemoryLeases(this.state);
+    this.cursors = new MemoryCursors(this.state);
   }
 
   /** Nothing to connect to; marks the store ready. Starting again after `close()` starts empty. */

@@ -15,6 +15,7 @@ import { describeJobQueueCases } from './job-queues.js';
 import { describeDeliveryCases } from './deliveries.js';
 import { describeAuditCases, describeArtifactCases } from './audit-artifacts.js';
 import { describeLeaseCases } from './leases.js';
+import { describeCursorCases } from './cursors.js';
 import { describePruneCases } from './prune.js';
 import { describeManifestCases } from './manifest.js';
 import { describeTraceCases } from './trace.js';
@@ -24,7 +25,7 @@ export type { StoreConformanceDescriptor } from './fixtures.js';
 /**
  * Registers mocha suites proving that a {@link Store} honours every documented rule of the
  * Store contract: identities, sessions and events, inbound claims, jobs, deliveries, audit,
- * artifacts, leases, retention, backup manifests and traces.
+ * artifacts, leases, cursors, retention, backup manifests and traces.
  *
  * Every test gets a fresh store from `create()` and closes it afterwards. Time-dependent rules
  * are tested by passing explicit `now` values where the contract allows, so nothing sleeps
@@ -55,6 +56,7 @@ export function describeStoreConformance(descriptor: StoreConformanceDescriptor)
     describeAuditCases(fx);
     describeArtifactCases(fx);
     describeLeaseCases(fx);
+    describeCursorCases(fx);
     describePruneCases(fx);
     describeManifestCases(fx);
     describeTraceCases(fx);
