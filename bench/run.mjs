@@ -12,8 +12,14 @@
 //                    messages/s from first send to last reply, send→reply latency, and the
 //                    gateway process's CPU time per message (from /proc)
 //   paced 50, 500    a steady open-loop rate for 5 s: send→reply latency when not saturated
-// The reference Standalone Gateway saturates at ~185 msg/s end to end on the memory store
-// (perf-anchors.md, "The peer"); our target is ≥ 10x that.
+// The gateway runs are made twice: on the memory store and on pg-store (PostgreSQL at
+// DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test, in a fresh schema dropped
+// afterwards). The reference Standalone Gateway saturates at ~185 msg/s end to end on its memory
+// store and ~93 msg/s on Postgres (perf-anchors.md, "The peer"); our target is ≥ 10x each.
+// Then bench/job-queue.mjs compares pg-store's job queue with graphile-worker on the same database.
+//
+//   --stores memory,postgres   which stores to run (default both)
+//   --no-queue                 skip the job-queue comparison
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,7 +34,13 @@ const arg = (name, fallback) => {
 };
 const MESSAGES = arg('messages', 6000);
 const CONCURRENCY = arg('concurrency', 100);
-const REFERENCE_E2E_MSG_PER_S = 185;
+const STORES = (process.argv.includes('--stores') ? process.argv[process.argv.indexOf('--stores') + 1] : 'memory,postgres').split(',');
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** The reference gateway's saturation (msg/s) and its 50 msg/s latency, per store (perf-anchors.md). */
+const REFERENCE = {
+  memory: { rate: 185, paced50: 'p50 9 ms, p99 69 ms' },
+  postgres: { rate: 93, paced50: 'p99 1.1 s' },
+};
 
 function summarize(name, result, extra = {}) {
   const l = result.latencies;
@@ -49,12 +61,34 @@ function sampleBody(i, run) {
   return { id: `${run}-${i}`, chatId: `chat-${i % 200}`, userId: 'bench-user', text: `benchmark message number ${i} `.padEnd(400, '.') };
 }
 
+/** Env selecting a store: memory, or pg-store on a fresh schema (dropped by `cleanup`). */
+async function storeEnv(store) {
+  if (store === 'memory') return { env: { OPEN_COWORK_STANDALONE_GATEWAY_STORE: 'memory' }, cleanup: async () => undefined };
+  const { default: postgres } = await import('postgres');
+  const schema = `bench_${Date.now()}`;
+  const cleanup = async () => {
+    const sql = postgres(DATABASE_URL, { max: 1, onnotice: () => undefined });
+    await sql.unsafe(`drop schema if exists "${schema}" cascade`);
+    await sql.end();
+  };
+  return {
+    env: {
+      OPEN_COWORK_STANDALONE_GATEWAY_STORE: 'postgres',
+      OPEN_COWORK_STANDALONE_GATEWAY_DATABASE_URL: DATABASE_URL,
+      OPEN_COWORK_STANDALONE_GATEWAY_DATABASE_SCHEMA: schema,
+      OPEN_COWORK_STANDALONE_GATEWAY_DATABASE_POOL_MAX: '20',
+    },
+    cleanup,
+  };
+}
+
 /** Starts the real CLI (`cowork-standalone-gateway start`) as its own process, like production. */
-async function startGateway(channel) {
+async function startGateway(channel, storeVars) {
   const env = {
     PATH: process.env.PATH,
     ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
-    OPEN_COWORK_STANDALONE_GATEWAY_STORE: 'memory',
+    ...storeVars,
+    OPEN_COWORK_STANDALONE_GATEWAY_OPENCODE_MANAGED: 'false',
     OPEN_COWORK_STANDALONE_GATEWAY_PORT: '0',
     OPEN_COWORK_STANDALONE_GATEWAY_LOG_LEVEL: 'info',
     OPEN_COWORK_STANDALONE_GATEWAY_RATE_LIMIT_MAX_REQUESTS: '100000000',
@@ -91,12 +125,29 @@ function processCpuMs(pid) {
   return (ticks * 1000) / 100;
 }
 
-async function gatewayRuns() {
+/** Replies (not "Queued #N" notices) the channel received since message index `from`. */
+function repliesSince(channel, from) {
+  return channel.messages.slice(from).filter((m) => m.message.text.startsWith('Echo: '));
+}
+
+/** Waits until `count` replies arrived after message index `from`; notices do not count. */
+async function waitForReplies(channel, from, count, timeoutMs) {
+  let seen = 0;
+  let scanned = from;
+  await channel.waitFor(() => {
+    for (; scanned < channel.messages.length; scanned += 1) if (channel.messages[scanned].message.text.startsWith('Echo: ')) seen += 1;
+    return seen >= count;
+  }, timeoutMs);
+}
+
+async function gatewayRuns(store) {
   const channel = await FakeChannel.start();
-  const gateway = await startGateway(channel);
+  const { env: storeVars, cleanup } = await storeEnv(store);
+  const gateway = await startGateway(channel, storeVars);
+  const reference = REFERENCE[store];
   const url = `${gateway.url}/webhooks/bench`;
   await blast({ url, total: 500, concurrency: CONCURRENCY, bodyFor: (i) => sampleBody(i, 'warm') });
-  await channel.waitFor(() => channel.messages.length >= 500, 60_000);
+  await waitForReplies(channel, 0, 500, 60_000);
 
   const sentAt = new Map();
   const replyLatencies = [];
@@ -107,29 +158,31 @@ async function gatewayRuns() {
     url, total: MESSAGES, concurrency: CONCURRENCY,
     bodyFor: (i) => { sentAt.set(`chat-${i % 200}:${i}`, Date.now()); return sampleBody(i, 'e2e'); },
   });
-  await channel.waitFor(() => channel.messages.length >= before + MESSAGES, 120_000);
+  await waitForReplies(channel, before, MESSAGES, 300_000);
   const e2eMs = performance.now() - t0;
   const cpuPerMessageMs = (gateway.cpuMs() - cpuBefore) / MESSAGES;
-  for (const m of channel.messages.slice(before)) {
+  const received = repliesSince(channel, before);
+  for (const m of received) {
     const n = /number (\d+)/.exec(m.message.text)?.[1];
     const key = `${m.target.chatId}:${n}`;
     if (sentAt.has(key)) replyLatencies.push(m.receivedAt - sentAt.get(key));
   }
   replyLatencies.sort((a, b) => a - b);
-  const replies = channel.messages.length - before;
+  const replies = received.length;
   const pacedRuns = [];
-  for (const rate of [50, 500]) pacedRuns.push(await pacedRun(channel, url, rate));
+  for (const rate of [50, 500]) pacedRuns.push(await pacedRun(channel, url, rate, store));
   const duplicates = channel.duplicates;
   await gateway.stop();
   await channel.close();
+  await cleanup();
   const e2eRate = (MESSAGES / e2eMs) * 1000;
   return [
-    summarize('ingest (webhook → 202, memory store)', ingest),
+    summarize(`ingest (webhook → 202, ${store} store)`, ingest),
     {
-      name: 'end-to-end (webhook → reply delivered)', rate: Math.round(e2eRate),
+      name: `end-to-end (webhook → reply delivered, ${store} store)`, rate: Math.round(e2eRate),
       p50Ms: round(percentile(replyLatencies, 50)), p99Ms: round(percentile(replyLatencies, 99)),
       replies, duplicates, gatewayCpuMsPerMessage: round(cpuPerMessageMs),
-      vsReference: `${(e2eRate / REFERENCE_E2E_MSG_PER_S).toFixed(1)}x the reference gateway's ~${REFERENCE_E2E_MSG_PER_S} msg/s`,
+      vsReference: `${(e2eRate / reference.rate).toFixed(1)}x the reference gateway's ~${reference.rate} msg/s on ${store}`,
     },
     ...pacedRuns,
   ];
@@ -139,7 +192,7 @@ async function gatewayRuns() {
  * A steady `rate` msg/s for 5 s (open loop), latency from send to reply arrival. The reference
  * gateway's figure at 50 msg/s is p50 9 ms, p99 69 ms (memory store, perf-anchors.md).
  */
-async function pacedRun(channel, url, rate) {
+async function pacedRun(channel, url, rate, store) {
   const sentAt = new Map();
   const before = channel.messages.length;
   const run = `paced${rate}`;
@@ -147,23 +200,26 @@ async function pacedRun(channel, url, rate) {
     url, rate, durationMs: 5000,
     bodyFor: (i) => { sentAt.set(`${run}-${i}`, Date.now()); return { ...sampleBody(i, run), text: `${run}-${i} `.padEnd(400, '.') }; },
   });
-  await channel.waitFor(() => channel.messages.length >= before + result.total, 60_000);
-  const latencies = channel.messages.slice(before)
+  await waitForReplies(channel, before, result.total, 120_000);
+  const latencies = repliesSince(channel, before)
     .map((m) => m.receivedAt - sentAt.get(/(paced\d+-\d+)/.exec(m.message.text)?.[1]))
     .filter((ms) => Number.isFinite(ms))
     .sort((a, b) => a - b);
   return {
-    name: `paced ${rate} msg/s for 5 s (webhook → reply delivered)`, rate,
+    name: `paced ${rate} msg/s for 5 s (webhook → reply delivered, ${store} store)`, rate,
     p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)),
     replies: latencies.length, statuses: result.statuses,
-    ...(rate === 50 ? { vsReference: 'reference gateway at 50 msg/s: p50 9 ms, p99 69 ms' } : {}),
+    ...(rate === 50 ? { vsReference: `reference gateway at 50 msg/s on ${store}: ${REFERENCE[store].paced50}` } : {}),
   };
 }
 
 const results = { at: new Date().toISOString(), node: process.version, messages: MESSAGES, concurrency: CONCURRENCY, runs: [] };
 results.runs.push(await koaFloor());
-results.runs.push(...(await gatewayRuns()));
-results.runs[1].vsKoaFloor = `${(results.runs[1].rate / results.runs[0].rate).toFixed(2)}x raw Koa`;
+for (const store of STORES) {
+  const runs = await gatewayRuns(store);
+  runs[0].vsKoaFloor = `${(runs[0].rate / results.runs[0].rate).toFixed(2)}x raw Koa`;
+  results.runs.push(...runs);
+}
 
 console.log(`\nbench: ${MESSAGES} messages, ${CONCURRENCY} in flight, ${results.node}\n`);
 console.log('| run | rate (/s) | p50 ms | p99 ms | notes |');
@@ -181,4 +237,8 @@ mkdirSync(join(root, 'bench/results'), { recursive: true });
 const file = join(root, 'bench/results', `${results.at.replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify(results, null, 2));
 console.log(`\nJSON: ${file}`);
+if (!process.argv.includes('--no-queue')) {
+  const queue = spawn(process.execPath, [join(root, 'bench/job-queue.mjs')], { stdio: 'inherit', env: { ...process.env, DATABASE_URL } });
+  await new Promise((resolve) => queue.once('exit', resolve));
+}
 process.exit(0);

@@ -19,6 +19,14 @@ const OTHER_CODES = [
   ['run.deadline_exceeded', '-', 'The run passed PROMPT_DEADLINE_SECONDS and was aborted; the sender is told.'],
   ['job.session_missing', '-', 'A prompt job named a session that no longer exists; the job fails.'],
   ['job.payload_invalid', '-', 'A prompt job without text or target; the job fails.'],
+  ['opencode.aborted', '-', 'OpenCode reports the run aborted (the deadline, or an operator); the sender is told.'],
+  ['opencode.upstream_error', '-', "The model provider behind OpenCode failed the request (a 4xx is not retried); the sender is told the provider's reason."],
+  ['opencode.provider_auth', '-', "The model provider rejected OpenCode's credentials; fix the provider key in OpenCode's config."],
+  ['opencode.context_overflow', '-', "The conversation no longer fits the model's context; start a new session."],
+  ['opencode.output_too_long', '-', 'The model reached its output length limit.'],
+  ['opencode.run_failed', '-', 'Any other failure OpenCode reports for a run, with its error name.'],
+  ['opencode.run_interrupted', '-', 'OpenCode stopped or forgot the run before it finished (e.g. it restarted); the sender is asked to send the message again.'],
+  ['opencode.superseded', '-', 'A newer prompt took over the OpenCode session before this run finished.'],
 ];
 
 export async function generateDocs() {
@@ -26,6 +34,9 @@ export async function generateDocs() {
   const host = await import(join(root, 'hosts/standalone-gateway/dist/src/index.js'));
   const plugins = [
     (await import(join(root, 'plugins/memory-store/dist/src/index.js'))).default,
+    (await import(join(root, 'plugins/pg-store/dist/src/index.js'))).default,
+    (await import(join(root, 'plugins/opencode-executor/dist/src/index.js'))).default,
+    (await import(join(root, 'plugins/telegram/dist/src/index.js'))).default,
     (await import(join(root, 'core/dist/src/testing/fake-provider.js'))).default,
     (await import(join(root, 'core/dist/src/testing/fake-executor.js'))).default,
   ];

@@ -21,6 +21,7 @@ const SPECS: readonly SettingSpec[] = [
   },
   { key: 'WEBHOOK_SECRET', type: 'string', secret: true, description: 'Webhook secret.', readBy: 'test-plugin' },
   { key: 'PIN', type: 'integer', secret: true, description: 'A secret number.', readBy: 'test-plugin' },
+  { key: 'BOT_TOKEN', type: 'string', secret: true, envAliases: ['OTHER_BOT_TOKEN', 'LAST_BOT_TOKEN'], description: 'Bot token.', readBy: 'test-plugin' },
 ];
 
 type Env = Record<string, string | undefined>;
@@ -94,6 +95,15 @@ describe('config load: defaults and accessors', () => {
     const config = loadConfig({ prefix: 'TEST_GW_UNLIKELY_PREFIX_', specs: SPECS });
     expect(config.get('PORT')).to.equal(8795);
     expect(config.configDir).to.equal(process.cwd());
+  });
+
+  it('reads envAliases when the prefixed name is unset, the prefixed name winning and earlier aliases first', () => {
+    expect(load({ LAST_BOT_TOKEN: 'c' }).get('BOT_TOKEN')).to.equal('c');
+    expect(load({ OTHER_BOT_TOKEN: 'b', LAST_BOT_TOKEN: 'c' }).get('BOT_TOKEN')).to.equal('b');
+    expect(load({ [`${P}BOT_TOKEN`]: 'a', OTHER_BOT_TOKEN: 'b' }).get('BOT_TOKEN')).to.equal('a');
+    const config = load({ OTHER_BOT_TOKEN: 'bot-secret' });
+    expect(config.sourceOf('BOT_TOKEN')).to.equal('env');
+    expect(config.secrets.list()).to.include('bot-secret');
   });
 
   it('treats empty env values as unset', () => {

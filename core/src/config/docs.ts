@@ -35,7 +35,8 @@ function renderDefault(spec: SettingSpec): string {
 
 function describe(spec: SettingSpec): string {
   const secret = spec.secret ? ' Secret: masked in logs and errors.' : '';
-  return `${spec.description} Expects ${describeSettingType(spec)}.${secret}`;
+  const aliases = spec.envAliases?.length ? ` Also read from ${spec.envAliases.map(code).join(', then ')} when unset.` : '';
+  return `${spec.description} Expects ${describeSettingType(spec)}.${secret}${aliases}`;
 }
 
 // ---- JSON Schema ----------------------------------------------------------------------------

@@ -569,11 +569,12 @@ function defaultsLayer(ctx: Context, defaults: Record<string, unknown>): RawValu
   return out;
 }
 
+/** One value per key: `<prefix><KEY>`, else the first of its `envAliases` that is set. */
 function envLayer(ctx: Context): RawValue[] {
   const out: RawValue[] = [];
-  for (const key of ctx.specs.keys()) {
-    const raw = ctx.env[ctx.prefix + key];
-    if (raw !== undefined && raw !== '') out.push({ key, name: ctx.prefix + key, raw, source: 'env' });
+  for (const spec of ctx.specs.values()) {
+    const name = [ctx.prefix + spec.key, ...(spec.envAliases ?? [])].find((n) => ctx.env[n] !== undefined && ctx.env[n] !== '');
+    if (name !== undefined) out.push({ key: spec.key, name, raw: ctx.env[name], source: 'env' });
   }
   return out;
 }

@@ -25,6 +25,11 @@ export interface SettingSpec {
   max?: number;
   /** Allowed values of an enum (canonical spelling). */
   values?: readonly string[];
+  /**
+   * Other full env var names read when `<prefix><KEY>` is unset, in order of precedence (e.g. the
+   * Cloud Channel Gateway's `OPEN_COWORK_GATEWAY_TELEGRAM_BOT_TOKEN`).
+   */
+  envAliases?: readonly string[];
   /** Enum input aliases, e.g. `{ pg: 'postgres', 'in-memory': 'memory' }`. */
   aliases?: Record<string, string>;
 }
@@ -187,6 +192,7 @@ export const CORE_SETTINGS: readonly SettingSpec[] = Object.freeze([
   int('RETENTION_SESSION_DAYS', 90, 'Days sessions and their events are kept.', 1, 3650),
   int('RETENTION_ARTIFACT_DAYS', 30, 'Days artifacts are kept.', 1, 3650),
   int('RETENTION_AUDIT_DAYS', 365, 'Days audit records are kept.', 1, 3650),
+  int('RETENTION_INTERVAL_SECONDS', 3600, 'How often the process holding the daemon lease runs a retention pass, in seconds.', 1, 604800),
   int('RETENTION_JOB_DAYS', 30, 'Days finished jobs are kept.', 1, 3650),
   {
     key: 'IDENTITIES',

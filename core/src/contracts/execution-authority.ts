@@ -64,7 +64,11 @@ export interface ExecutionAuthority {
   health(): Promise<ComponentHealth>;
 
   // sessions and runs
-  /** Returns the executor's session for a gateway session, creating it on first use. */
+  /**
+   * Returns the executor's session for a gateway session, creating it on first use. Called on
+   * every run with the stored `executorSessionId`: return it while it exists, a new one when the
+   * executor lost it (the kernel then replaces the stored id).
+   */
   bindSession(request: { sessionId: string; title: string; executorSessionId?: string }): Promise<{ executorSessionId: string }>;
   /** Starts a run; a repeated idempotency key returns the existing run. */
   prompt(executorSessionId: string, input: PromptInput, options: PromptOptions): Promise<{ runId: string }>;

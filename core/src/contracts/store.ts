@@ -72,8 +72,11 @@ export interface SessionRepository {
   get(sessionId: string): Promise<Session | null>;
   /** The session of a thread, or null; never creates one. */
   findByThread(key: ThreadKey): Promise<Session | null>;
-  /** Write-once: the first executor session id wins and is returned thereafter. */
-  setExecutorSession(sessionId: string, executorSessionId: string): Promise<Session>;
+  /**
+   * Write-once: the first executor session id wins and is returned thereafter, unless `replacing`
+   * names the current id (the executor lost that session), which is then swapped atomically.
+   */
+  setExecutorSession(sessionId: string, executorSessionId: string, replacing?: string): Promise<Session>;
   setStatus(sessionId: string, status: SessionStatus): Promise<Session>;
   list(options?: { limit?: number; status?: SessionStatus }): Promise<Session[]>;
 }

@@ -2,6 +2,7 @@ import type { Role } from '../contracts/common.js';
 import type { InteractionAnswer } from '../contracts/execution-authority.js';
 import type { DeliveryTarget, InboundEvent } from '../contracts/provider.js';
 import type { Session, SessionEvent } from '../contracts/store.js';
+import { isGatewayError } from '../errors.js';
 import { permissionButtonValue, questionButtonValue } from '../render/button-values.js';
 import type { KernelContext } from './context.js';
 import { toJson } from './json.js';
@@ -65,7 +66,12 @@ export class InteractionHandler {
     if (!session || !pending || !this.kernel.executor) return this.tell(target, traceId, 'not_pending', intent.ref);
     const answer = toAnswer(intent, pending);
     if (!answer) return this.tell(target, traceId, 'not_pending', `no option ${(intent as { index?: number }).index! + 1}`);
-    await this.kernel.executor.answer(pending.interactionId, answer);
+    try {
+      await this.kernel.executor.answer(pending.interactionId, answer);
+    } catch (error) {
+      if (isGatewayError(error) && error.status === 404) return this.tell(target, traceId, 'not_pending', intent.ref);
+      throw error;
+    }
     const record = toJson({ interactionId: pending.interactionId, kind: intent.kind, by: event.userId, answer });
     await this.kernel.store.events.append(session.sessionId, [{ type: 'interaction.answered', payload: record, traceId }]);
     await this.kernel.store.sessions.setStatus(session.sessionId, 'running');

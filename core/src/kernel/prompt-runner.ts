@@ -52,10 +52,16 @@ export class PromptRunner {
     return { status: 'completed', runId, session: idle };
   }
 
+  /**
+   * Binds on every run, passing the stored id: the executor returns it while it still exists and
+   * a new session when it lost it (e.g. a wiped runtime), which then replaces the stored one.
+   */
   private async bindExecutorSession(session: Session): Promise<string> {
-    if (session.executorSessionId) return session.executorSessionId;
-    const { executorSessionId } = await this.kernel.executor!.bindSession({ sessionId: session.sessionId, title: session.title });
-    const updated = await this.kernel.store.sessions.setExecutorSession(session.sessionId, executorSessionId);
+    const known = session.executorSessionId ?? undefined;
+    const { executorSessionId } = await this.kernel.executor!.bindSession({ sessionId: session.sessionId, title: session.title, executorSessionId: known });
+    if (executorSessionId === known) return executorSessionId;
+    if (known) this.kernel.logger.warn('session.executor_session_replaced', { sessionId: session.sessionId });
+    const updated = await this.kernel.store.sessions.setExecutorSession(session.sessionId, executorSessionId, known);
     return updated.executorSessionId ?? executorSessionId;
   }
 

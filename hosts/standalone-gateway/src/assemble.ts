@@ -30,7 +30,7 @@ import {
   type Clock,
 } from '@cowork-gateway/core';
 import { kernelSettingsFrom } from './kernel-settings.js';
-import { STORE_PACKAGES } from './settings.js';
+import { executorSelection, providerSelections, storeSelection } from './selections.js';
 
 export const StoreUnavailable = defineError<{ store: string; use: string; key: string }>({
   code: 'host.store_unavailable',
@@ -53,21 +53,28 @@ export interface AssembledPlugins {
 /** Loads every plugin the config selects (store, executor, renderer, providers) and resolves them. */
 export async function assemblePlugins(config: LoadedConfig, logger: Logger, clock?: Clock): Promise<AssembledPlugins> {
   const parent = rootContainer.createChildContainer();
-  const store = await loadOne<Store>(config, storeSelection(config), 'store', 'store', STORE, parent, logger, clock);
-  parent.register(STORE, { useValue: store });
-  const executor = config.executor ? await loadOne<ExecutionAuthority>(config, config.executor, 'executor', 'executor', EXECUTOR, parent, logger, clock) : null;
+  const store = await assembleStore(config, logger, parent, clock);
+  const executorChoice = executorSelection(config);
+  const executor = executorChoice ? await loadOne<ExecutionAuthority>(config, executorChoice, 'executor', 'executor', EXECUTOR, parent, logger, clock) : null;
   if (executor) parent.register(EXECUTOR, { useValue: executor });
   const renderer = config.renderer
     ? await loadOne<Renderer>(config, config.renderer, 'renderer', 'renderer', RENDERER, parent, logger, clock)
     : new DefaultRenderer();
   const providers: Provider[] = [];
   const seen = new Set<string>();
-  for (const selection of config.providers) {
+  for (const selection of providerSelections(config)) {
     if (seen.has(selection.id)) throw new PluginInstanceIdDuplicate({ id: selection.id });
     seen.add(selection.id);
     providers.push(await loadOne<Provider>(config, selection, selection.id, 'provider', PROVIDER, parent, logger, clock));
   }
   return { store, executor, renderer, providers };
+}
+
+/** Loads only the store plugin (for commands that need no executor or providers). */
+export async function assembleStore(config: LoadedConfig, logger: Logger, parent = rootContainer.createChildContainer(), clock?: Clock): Promise<Store> {
+  const store = await loadOne<Store>(config, storeSelection(config), 'store', 'store', STORE, parent, logger, clock);
+  parent.register(STORE, { useValue: store });
+  return store;
 }
 
 /** Builds the kernel from assembled plugins and the config's settings and identities. */
@@ -86,12 +93,6 @@ export function buildKernel(config: LoadedConfig, plugins: AssembledPlugins, log
       status: i.status as 'active' | 'disabled' | undefined,
     })),
   });
-}
-
-function storeSelection(config: LoadedConfig): PluginSelection {
-  if (config.store) return config.store;
-  const store = config.get<string>('STORE');
-  return { use: STORE_PACKAGES[store]!, options: {}, key: config.envName('STORE'), source: config.sourceOf('STORE') };
 }
 
 async function loadOne<T>(

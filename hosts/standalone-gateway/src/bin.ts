@@ -2,8 +2,9 @@
 import 'reflect-metadata';
 import { Command, Option } from 'commander';
 import { isGatewayError, loadConfig, type LoadedConfig } from '@cowork-gateway/core';
-import { startGateway } from './gateway.js';
+import { createHostLogger, startGateway } from './gateway.js';
 import { runIdentityCommand, type IdentityAction, type IdentityArgs } from './identity-command.js';
+import { runMigrateCommand } from './migrate-command.js';
 import { ALL_STANDALONE_SETTINGS, STANDALONE_PREFIX } from './settings.js';
 
 /** Exit codes: 0 ok, 1 unexpected failure, 2 bad input (config, arguments). */
@@ -40,6 +41,12 @@ async function identity(action: IdentityAction, options: IdentityArgs & { config
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 }
 
+async function migrate(options: { config?: string; status?: boolean }): Promise<void> {
+  const config = configFrom({ CONFIG: options.config, STORE: 'postgres' });
+  const result = await runMigrateCommand(config, { status: options.status === true }, createHostLogger(config));
+  process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+}
+
 function fail(error: unknown): never {
   if (isGatewayError(error)) {
     const message = error.message.startsWith(`${error.code}:`) ? error.message : `${error.code}: ${error.message}`;
@@ -66,6 +73,13 @@ program
   .option('--port <port>', `listen port; same as ${STANDALONE_PREFIX}PORT`)
   .addOption(configOption())
   .action((options) => start(options).catch(fail));
+
+program
+  .command('migrate')
+  .description('apply pending PostgreSQL schema migrations (safe to run from several processes at once)')
+  .option('--status', 'only print the schema version and the pending migrations')
+  .addOption(configOption())
+  .action((options) => migrate(options).catch(fail));
 
 const identityCommand = program.command('identity').description('manage who may use the gateway');
 const identityOptions = (command: Command, withRole: boolean): Command => {

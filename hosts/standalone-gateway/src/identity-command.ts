@@ -7,7 +7,8 @@ import {
   type Role,
   type Store,
 } from '@cowork-gateway/core';
-import { assemblePlugins } from './assemble.js';
+import { assembleStore } from './assemble.js';
+import { providerSelections } from './selections.js';
 import { silentLogger } from '@cowork-gateway/core';
 
 export const IdentityArgsInvalid = defineError<{ reason: string }>({
@@ -40,7 +41,7 @@ export type IdentityAction = 'upsert' | 'list' | 'disable';
  */
 export async function runIdentityCommand(action: IdentityAction, args: IdentityArgs, config: LoadedConfig): Promise<unknown> {
   validate(action, args);
-  const { store } = await assemblePlugins(config, silentLogger);
+  const store = await assembleStore(config, silentLogger);
   if (!store.capabilities.durable) return viaAdminApi(action, args, config);
   await store.start();
   try {
@@ -67,7 +68,7 @@ function keyOf(args: IdentityArgs): IdentityKey {
 }
 
 async function viaStore(action: IdentityAction, args: IdentityArgs, store: Store, config: LoadedConfig): Promise<unknown> {
-  const configured = config.providers.map((p) => p.id);
+  const configured = providerSelections(config).map((p) => p.id);
   if (action === 'upsert' && !configured.includes(args.provider!)) {
     throw new IdentityArgsInvalid({ reason: `no provider instance "${args.provider}" is configured (configured: ${configured.join(', ') || 'none'}); identities name a provider instance id` });
   }

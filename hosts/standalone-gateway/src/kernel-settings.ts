@@ -6,7 +6,7 @@ export function kernelSettingsFrom(config: LoadedConfig): KernelSettings {
   return {
     ...DEFAULT_KERNEL_SETTINGS,
     auditPrefix: 'standalone',
-    promptDeadlineMs: int('PROMPT_DEADLINE_SECONDS') * 1000,
+    promptDeadlineMs: config.isSet('OPENCODE_EXECUTION_TIMEOUT_MS') ? int('OPENCODE_EXECUTION_TIMEOUT_MS') : int('PROMPT_DEADLINE_SECONDS') * 1000,
     attachmentMaxBytes: int('ATTACHMENT_MAX_BYTES'),
     jobLeaseMs: int('JOB_LEASE_SECONDS') * 1000,
     jobMaxAttempts: int('JOB_MAX_ATTEMPTS'),
@@ -20,6 +20,7 @@ export function kernelSettingsFrom(config: LoadedConfig): KernelSettings {
     circuitOpenMs: int('CIRCUIT_OPEN_SECONDS') * 1000,
     inboundStallMs: int('INBOUND_STALL_SECONDS') * 1000,
     shutdownDrainMs: int('SHUTDOWN_DRAIN_SECONDS') * 1000,
+    maintenanceIntervalMs: int('RETENTION_INTERVAL_SECONDS') * 1000,
     retention: {
       sessionDays: int('RETENTION_SESSION_DAYS'),
       artifactDays: int('RETENTION_ARTIFACT_DAYS'),

@@ -9,7 +9,7 @@ import { childEnv, postJson, REPO_ROOT, runCli, startHost, writeConfig, PREFIX, 
 describe('standalone gateway start-up, config errors and CLI', function () {
   this.timeout(60_000);
 
-  it('starts on the embedded default with no executor: /healthz 200, /ready names each component, prompts are refused with a message', async () => {
+  it('starts on the memory store with no executor (OPENCODE_MANAGED=false): /healthz 200, /ready names each component, prompts are refused with a message', async () => {
     const channel = await FakeChannel.start();
     const config = writeConfig({
       providers: [{ use: '@cowork-gateway/core/testing/fake-provider', id: 'fake', options: { deliveryUrl: channel.url } }],
@@ -79,10 +79,11 @@ describe('standalone gateway start-up, config errors and CLI', function () {
     expect(result.stderr).to.contain('plugin.wrong_kind');
   });
 
-  it('says the postgres store is not installed yet instead of crashing', async () => {
+  it('says which setting the postgres store needs instead of crashing', async () => {
     const result = await runCli(['start'], childEnv({ [`${PREFIX}STORE`]: 'postgres' }));
     expect(result.code).to.equal(2);
-    expect(result.stderr).to.contain('host.store_unavailable');
+    expect(result.stderr).to.contain('host.database_url_required');
+    expect(result.stderr).to.contain(`${PREFIX}DATABASE_URL`);
     expect(result.stderr).to.contain(`${PREFIX}STORE=memory`);
   });
 

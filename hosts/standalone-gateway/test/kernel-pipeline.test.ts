@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import * as v from 'valibot';
 import { FakeExecutor, fakeExecutorOptions } from '@cowork-gateway/core/testing';
 import { DeliveryError, ExecutorUnavailableError, type DeliveryTarget, type OutboundMessage } from '@cowork-gateway/core';
+import { StoreNotFound } from '@cowork-gateway/core';
 import { message, startTestKernel, until, type TestKernel } from './helpers/in-process.js';
 
 describe('kernel pipeline (in process, memory store)', function () {
@@ -46,6 +47,23 @@ describe('kernel pipeline (in process, memory store)', function () {
     expect((await t.kernel.ingest(message('', { attachments: [{ id: 'f1', filename: 'a.txt' }] }))).outcome).to.equal('enqueued');
     await until(() => t.executor.inputs.length === 1);
     expect(t.executor.inputs[0]!.attachments).to.have.length(1);
+  });
+
+  it('rebinds a session whose executor session was lost, and keeps using the new one', async () => {
+    const lost = new Set<string>();
+    const executor = new FakeExecutor(v.parse(fakeExecutorOptions, {}));
+    const bind = executor.bindSession.bind(executor);
+    executor.bindSession = async (request) =>
+      request.executorSessionId && lost.has(request.executorSessionId) ? { executorSessionId: `${request.executorSessionId}-new` } : bind(request);
+    t = await startTestKernel({ executor });
+    await t.kernel.ingest(message('one', { eventId: 'r1' }));
+    await until(() => t.provider.sent.length === 1);
+    const [session] = await t.store.sessions.list();
+    const first = session!.executorSessionId!;
+    lost.add(first);
+    await t.kernel.ingest(message('two', { eventId: 'r2' }));
+    await until(() => t.provider.sent.length === 2);
+    expect((await t.store.sessions.get(session!.sessionId))!.executorSessionId).to.equal(`${first}-new`);
   });
 
   it('scopes identities by workspace: an unscoped message from a scoped user is denied', async () => {
@@ -132,6 +150,20 @@ describe('kernel pipeline (in process, memory store)', function () {
     const session = (await t.store.sessions.list())[0]!;
     const events = await t.store.events.list(session.sessionId);
     expect(events.map((e) => e.type)).to.include('permission.requested');
+  });
+
+  it('says a request is no longer pending when the executor no longer knows it (404)', async () => {
+    const executor = new FakeExecutor(v.parse(fakeExecutorOptions, { interactionTimeoutMs: 5000 }));
+    executor.answer = async () => {
+      throw new StoreNotFound({ what: 'interaction', id: 'x' });
+    };
+    t = await startTestKernel({ executor });
+    await t.kernel.ingest(message('/permission'));
+    await until(() => t.provider.sent.length === 1, 5000, 'permission card');
+    const value = t.provider.sent[0]!.message.buttons![0]![0]!.value;
+    const result = await t.kernel.ingest(message('', { eventId: 'press', userId: 'ada', kind: 'interaction', interaction: { id: 'cb', value } }));
+    expect(result.outcome).to.equal('ignored');
+    await until(() => t.provider.sent.some((m) => m.message.text.includes('no longer waiting')), 5000, 'not-pending notice');
   });
 
   it('fails unsupported job kinds with a descriptive error and an audit event', async () => {

@@ -37,9 +37,9 @@ export class MemorySessions implements SessionRepository {
     return sessionId === undefined ? null : this.get(sessionId);
   }
 
-  async setExecutorSession(sessionId: string, executorSessionId: string): Promise<Session> {
+  async setExecutorSession(sessionId: string, executorSessionId: string, replacing?: string): Promise<Session> {
     const session = this.require(sessionId);
-    if (session.executorSessionId === null) {
+    if (session.executorSessionId === null || (replacing !== undefined && session.executorSessionId === replacing)) {
       session.executorSessionId = executorSessionId;
       session.updatedAt = new Date();
     }

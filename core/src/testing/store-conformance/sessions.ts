@@ -97,6 +97,14 @@ export function describeSessionCases(fx: StoreFixture): void {
       expect(await fx.store.sessions.get(session.sessionId)).to.include({ status: 'running' });
     });
 
+    it('setExecutorSession replaces the id only when `replacing` names the current one', async () => {
+      const session = await newSession(fx.store);
+      await fx.store.sessions.setExecutorSession(session.sessionId, 'exec-1');
+      expect(await fx.store.sessions.setExecutorSession(session.sessionId, 'exec-2', 'exec-other')).to.include({ executorSessionId: 'exec-1' });
+      expect(await fx.store.sessions.setExecutorSession(session.sessionId, 'exec-2', 'exec-1')).to.include({ executorSessionId: 'exec-2' });
+      expect((await fx.store.sessions.get(session.sessionId))?.executorSessionId).to.equal('exec-2');
+    });
+
     it('setStatus and setExecutorSession of an unknown session throw store.not_found', async () => {
       await expectCode(fx.store.sessions.setStatus(randomUUID(), 'running'), 'store.not_found');
       await expectCode(fx.store.sessions.setExecutorSession(randomUUID(), 'exec-1'), 'store.not_found');

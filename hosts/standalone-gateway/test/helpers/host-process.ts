@@ -33,6 +33,7 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
     [`${PREFIX}STORE`]: 'memory',
     [`${PREFIX}PORT`]: '0',
     [`${PREFIX}LOG_LEVEL`]: 'info',
+    [`${PREFIX}OPENCODE_MANAGED`]: 'false',
     ...extra,
   };
 }

@@ -1,0 +1,69 @@
+import * as v from 'valibot';
+import { token } from '@cowork-gateway/core';
+
+/** The bot command menu registered with setMyCommands on every start. */
+export const DEFAULT_COMMANDS: readonly { command: string; description: string }[] = Object.freeze([
+  { command: 'start', description: 'Start talking to the agent' },
+  { command: 'help', description: 'How to use this bot' },
+  { command: 'approve', description: 'Allow a pending request: /approve <id> [always]' },
+  { command: 'deny', description: 'Deny a pending request: /deny <id>' },
+  { command: 'answer', description: 'Answer a question: /answer <id> <number or text>' },
+]);
+
+const command = v.strictObject({
+  // Bot API BotCommand: 1-32 characters, lowercase letters, digits and underscores.
+  command: v.pipe(v.string(), v.regex(/^[a-z0-9_]{1,32}$/, 'a command is 1-32 lowercase letters, digits or underscores, without "/"')),
+  description: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+});
+
+/** Options of `@cowork-gateway/telegram`; only `token` is required. */
+export const telegramOptions = v.strictObject({
+  token: v.pipe(
+    v.string(),
+    v.minLength(1, 'the bot token is empty'),
+    v.description('Bot token from @BotFather (OPEN_COWORK_STANDALONE_GATEWAY_TELEGRAM_BOT_TOKEN). Secret: never logged.'),
+  ),
+  mode: v.optional(
+    v.pipe(v.picklist(['polling', 'webhook']), v.description('How updates arrive: long polling with getUpdates, or a webhook. Default "polling".')),
+    'polling',
+  ),
+  publicUrl: v.optional(
+    v.pipe(v.string(), v.description('Public https base URL of the gateway; webhook mode registers <publicUrl>/webhooks/<instance>. Required in webhook mode.')),
+  ),
+  webhookSecret: v.optional(
+    v.pipe(v.string(), v.description('Secret Telegram sends in x-telegram-bot-api-secret-token (1-256 of A-Z a-z 0-9 _ -). Required in webhook mode.')),
+  ),
+  apiRoot: v.optional(
+    v.pipe(v.string(), v.url(), v.description('Bot API origin. Default "https://api.telegram.org"; tests point it at a loopback fake.')),
+    'https://api.telegram.org',
+  ),
+  respondInGroups: v.optional(
+    v.pipe(
+      v.picklist(['mentions_and_replies', 'all', 'commands_only']),
+      v.description('Which group messages reach the agent: ones that mention or reply to the bot (and commands to it), all, or commands only. Default "mentions_and_replies".'),
+    ),
+    'mentions_and_replies',
+  ),
+  maxAttachmentBytes: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.description('Largest attachment fetched, in bytes. Default 20971520 (20 MiB, the Bot API download limit).')),
+    20_971_520,
+  ),
+  pollTimeoutSeconds: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(50), v.description('Long-poll wait passed to getUpdates, in seconds. Default 30.')),
+    30,
+  ),
+  pollStallGraceMs: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.description('A poll not answered within pollTimeoutSeconds plus this is aborted and restarted. Default 15000.')),
+    15_000,
+  ),
+  commands: v.optional(
+    v.pipe(v.array(command), v.maxLength(100), v.description('Command menu set with setMyCommands on every start. Default: start, help, approve, deny, answer.')),
+    () => DEFAULT_COMMANDS.map((c) => ({ ...c })),
+  ),
+});
+
+/** Parsed options of the Telegram provider. */
+export type TelegramOptions = v.InferOutput<typeof telegramOptions>;
+
+/** Injection token of the parsed {@link TelegramOptions}. */
+export const TELEGRAM_OPTIONS = token<TelegramOptions>('telegram.options');
