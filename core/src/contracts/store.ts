@@ -360,6 +360,10 @@ export interface RetentionResult {
   artifactsDeleted: number;
   auditEventsDeleted: number;
   jobsDeleted: number;
+  /** Completed or failed inbound claims older than the job cutoff (their dedupe window ended). */
+  inboundClaimsDeleted: number;
+  /** Sent or dead deliveries older than the job cutoff. */
+  deliveriesDeleted: number;
 }
 
 /** One row of an exported manifest; `importManifest` accepts what `exportManifest` yields. */
@@ -409,7 +413,8 @@ export interface Store {
   /**
    * Deletes what the seed's "Backup And Retention" lists, only while `lease` is held (throws
    * `store.lease_lost` otherwise). Keeps running/blocked sessions and any session with an
-   * unfinished job.
+   * unfinished job. Finished inbound claims and deliveries go with the job window, so those
+   * tables do not grow without bound; processing claims and unsent deliveries are kept.
    */
   prune(cutoffs: RetentionCutoffs, lease: Lease): Promise<RetentionResult>;
   exportManifest(): AsyncIterable<ManifestRecord>;

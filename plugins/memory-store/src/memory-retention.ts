@@ -7,8 +7,9 @@ const FINISHED_JOB: ReadonlySet<Job['status']> = new Set(['completed', 'failed',
 /**
  * Deletes what the seed's "Backup And Retention" lists: idle/failed/completed sessions (with
  * their events) last updated before the session cutoff and with no pending or running job;
- * completed/failed/dead jobs last updated before the job cutoff; audit rows and artifact rows
- * created before theirs. The caller checks the lease.
+ * completed/failed/dead jobs, finished inbound claims and sent/dead deliveries last updated
+ * before the job cutoff; audit rows and artifact rows created before theirs. The caller checks
+ * the lease.
  */
 export function pruneState(state: MemoryState, cutoffs: RetentionCutoffs): RetentionResult {
   const { sessionsDeleted, eventsDeleted } = pruneSessions(state, cutoffs.sessions);
@@ -18,6 +19,8 @@ export function pruneState(state: MemoryState, cutoffs: RetentionCutoffs): Reten
     artifactsDeleted: deleteWhere(state.artifacts, (a) => a.createdAt < cutoffs.artifacts),
     auditEventsDeleted: deleteWhere(state.audit, (e) => e.createdAt < cutoffs.audit),
     jobsDeleted: pruneJobs(state, cutoffs.jobs),
+    inboundClaimsDeleted: deleteWhere(state.inbound, (c) => c.status !== 'processing' && c.updatedAt < cutoffs.jobs),
+    deliveriesDeleted: deleteWhere(state.deliveries, (d) => (d.status === 'sent' || d.status === 'dead') && d.updatedAt < cutoffs.jobs),
   };
 }
 

@@ -8,8 +8,8 @@ import { lockHeldLease } from './pg-leases.js';
  * Deletes what the seed's "Backup And Retention" lists, in one transaction that holds the
  * lease row locked (so the lease cannot be taken over mid-prune): idle/failed/completed
  * sessions (with their events) last updated before the session cutoff and with no pending or
- * running job; completed/failed/dead jobs last updated before the job cutoff; audit and
- * artifact rows created before theirs. Throws `store.lease_lost` unless `lease` is held.
+ * running job; completed/failed/dead jobs, finished inbound claims and sent/dead deliveries
+ * last updated before the job cutoff; audit and artifact rows created before theirs. Throws `store.lease_lost` unless `lease` is held.
  */
 export async function pruneDatabase(db: PgDatabase, cutoffs: RetentionCutoffs, lease: Lease): Promise<RetentionResult> {
   const now = db.now();
@@ -20,7 +20,17 @@ export async function pruneDatabase(db: PgDatabase, cutoffs: RetentionCutoffs, l
     const audit = await tx`delete from cg_audit_events where created_at < ${cutoffs.audit}`;
     const jobs = await tx`
       delete from cg_jobs where status in ('completed', 'failed', 'dead') and updated_at < ${cutoffs.jobs}`;
-    return { sessionsDeleted, eventsDeleted, artifactsDeleted: artifacts.count, auditEventsDeleted: audit.count, jobsDeleted: jobs.count };
+    const inbound = await tx`delete from cg_inbound_claims where status <> 'processing' and updated_at < ${cutoffs.jobs}`;
+    const deliveries = await tx`delete from cg_deliveries where status in ('sent', 'dead') and updated_at < ${cutoffs.jobs}`;
+    return {
+      sessionsDeleted,
+      eventsDeleted,
+      artifactsDeleted: artifacts.count,
+      auditEventsDeleted: audit.count,
+      jobsDeleted: jobs.count,
+      inboundClaimsDeleted: inbound.count,
+      deliveriesDeleted: deliveries.count,
+    };
   })) as RetentionResult;
 }
 

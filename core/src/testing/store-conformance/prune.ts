@@ -13,6 +13,10 @@ import {
   runningJob,
   cutoffs,
   collect,
+  inboundKey,
+  enqueueDelivery,
+  claimDelivery,
+  uniq,
   ids,
   type StoreFixture,
 } from './fixtures.js';
@@ -56,7 +60,7 @@ export function describePruneCases(fx: StoreFixture): void {
       await enqueueJob(fx.store, { sessionId: withPendingJob.sessionId, runAt: fromNow(HOUR) });
 
       const result = await fx.store.prune(cutoffs({ sessions: future() }), await heldLease());
-      expect(result).to.deep.equal({ sessionsDeleted: 3, eventsDeleted: 5, artifactsDeleted: 0, auditEventsDeleted: 0, jobsDeleted: 0 });
+      expect(result).to.deep.equal({ sessionsDeleted: 3, eventsDeleted: 5, artifactsDeleted: 0, auditEventsDeleted: 0, jobsDeleted: 0, inboundClaimsDeleted: 0, deliveriesDeleted: 0 });
       for (const gone of [idle, failed, completed]) expect(await fx.store.sessions.get(gone.sessionId)).to.equal(null);
       for (const kept of [running, blocked, withRunningJob, withPendingJob]) {
         expect(await fx.store.sessions.get(kept.sessionId)).to.not.equal(null);
@@ -87,10 +91,39 @@ export function describePruneCases(fx: StoreFixture): void {
       const pending = await enqueueJob(fx.store, { runAt: fromNow(HOUR) });
 
       const result = await fx.store.prune(cutoffs({ jobs: future() }), await heldLease());
-      expect(result).to.deep.equal({ sessionsDeleted: 0, eventsDeleted: 0, artifactsDeleted: 0, auditEventsDeleted: 0, jobsDeleted: 3 });
+      expect(result).to.deep.equal({ sessionsDeleted: 0, eventsDeleted: 0, artifactsDeleted: 0, auditEventsDeleted: 0, jobsDeleted: 3, inboundClaimsDeleted: 0, deliveriesDeleted: 0 });
       for (const gone of [completed, failed, dead]) expect(await fx.store.jobs.get(gone.jobId)).to.equal(null);
       expect(await fx.store.jobs.get(running.jobId)).to.include({ status: 'running' });
       expect(await fx.store.jobs.get(pending.jobId)).to.include({ status: 'pending' });
+    });
+
+    it('deletes old finished inbound claims and sent or dead deliveries, never processing claims or unsent deliveries', async () => {
+      const claim = async (eventId: string) => {
+        const outcome = await fx.store.inbound.claim(inboundKey({ eventId }), { owner: 'w', leaseMs: MINUTE, traceId: `t-${eventId}` });
+        return outcome.claim;
+      };
+      const done = await claim('done');
+      await fx.store.inbound.complete(done.key, done.token);
+      const failed = await claim('failed');
+      await fx.store.inbound.fail(failed.key, failed.token, { retryable: false, error: 'x' });
+      const processing = await claim('processing');
+
+      const { d: sent } = await enqueueDelivery(fx.store, { deliveryId: uniq('sent') });
+      const sending = await claimDelivery(fx.store, fromNow(MINUTE));
+      for (let i = 0; i < sending.chunks.length; i += 1) await fx.store.deliveries.markChunkSent(sending.deliveryId, sending.claimToken!, i, `m${i}`);
+      await fx.store.deliveries.complete(sending.deliveryId, sending.claimToken!);
+      const { d: dead } = await enqueueDelivery(fx.store, { deliveryId: uniq('dead') });
+      await fx.store.deliveries.deadLetter(dead.deliveryId, null, 'operator');
+      const { d: pending } = await enqueueDelivery(fx.store, { deliveryId: uniq('pending') });
+
+      const result = await fx.store.prune(cutoffs({ jobs: fromNow(HOUR) }), await heldLease());
+      expect(result).to.include({ inboundClaimsDeleted: 2, deliveriesDeleted: 2 });
+      expect(await fx.store.inbound.get(done.key)).to.equal(null);
+      expect(await fx.store.inbound.get(failed.key)).to.equal(null);
+      expect(await fx.store.inbound.get(processing.key)).to.include({ status: 'processing' });
+      expect(await fx.store.deliveries.get(sent.deliveryId)).to.equal(null);
+      expect(await fx.store.deliveries.get(dead.deliveryId)).to.equal(null);
+      expect(await fx.store.deliveries.get(pending.deliveryId)).to.include({ status: 'pending' });
     });
 
     it('deletes old audit events and artifacts', async () => {
@@ -98,7 +131,7 @@ export function describePruneCases(fx: StoreFixture): void {
       await fx.store.audit.record({ type: 'b', actor: 'x', metadata: {} });
       const art = await fx.store.artifacts.record({ sessionId: null, filename: 'f', contentType: 'text/plain', storageUri: 'file:///f', sizeBytes: 1 });
       const result = await fx.store.prune(cutoffs({ audit: future(), artifacts: future() }), await heldLease());
-      expect(result).to.deep.equal({ sessionsDeleted: 0, eventsDeleted: 0, artifactsDeleted: 1, auditEventsDeleted: 2, jobsDeleted: 0 });
+      expect(result).to.deep.equal({ sessionsDeleted: 0, eventsDeleted: 0, artifactsDeleted: 1, auditEventsDeleted: 2, jobsDeleted: 0, inboundClaimsDeleted: 0, deliveriesDeleted: 0 });
       expect(await fx.store.audit.list()).to.deep.equal([]);
       expect(await fx.store.artifacts.get(art.artifactId)).to.equal(null);
     });
@@ -110,7 +143,7 @@ export function describePruneCases(fx: StoreFixture): void {
       await fx.store.audit.record({ type: 'a', actor: 'x', metadata: {} });
       await fx.store.artifacts.record({ sessionId: null, filename: 'f', contentType: 'text/plain', storageUri: 'file:///f', sizeBytes: 1 });
       const result = await fx.store.prune(cutoffs({}), await heldLease());
-      expect(result).to.deep.equal({ sessionsDeleted: 0, eventsDeleted: 0, artifactsDeleted: 0, auditEventsDeleted: 0, jobsDeleted: 0 });
+      expect(result).to.deep.equal({ sessionsDeleted: 0, eventsDeleted: 0, artifactsDeleted: 0, auditEventsDeleted: 0, jobsDeleted: 0, inboundClaimsDeleted: 0, deliveriesDeleted: 0 });
       expect(await fx.store.sessions.list()).to.have.length(1);
       expect(await fx.store.jobs.list()).to.have.length(1);
       expect(await fx.store.audit.list()).to.have.length(1);
