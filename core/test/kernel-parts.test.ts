@@ -86,6 +86,55 @@ describe('work loop', () => {
     expect(await loop.stop(1000)).to.equal(true);
   });
 
+  it('wakes one lane per wake(): no lane is woken just to find nothing', async () => {
+    let queue = 0;
+    let empty = 0;
+    const loop = new WorkLoop('t', async () => {
+      if (queue === 0) {
+        empty += 1;
+        return false;
+      }
+      queue -= 1;
+      return true;
+    }, { concurrency: 4, idlePollMs: 10_000, logger: silentLogger });
+    loop.start();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(empty).to.equal(4);
+    for (let i = 0; i < 3; i += 1) {
+      queue += 1;
+      loop.wake();
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    expect(queue).to.equal(0);
+    // Each woken lane did its job and looked once more; none was woken for nothing.
+    expect(empty).to.equal(4 + 3);
+    expect(await loop.stop(1000)).to.equal(true);
+  });
+
+  it('does not lose a wake that arrives while every lane is busy', async () => {
+    let queue = 0;
+    let release: () => void = () => {};
+    const busy = new Promise<void>((r) => { release = r; });
+    let first = true;
+    const loop = new WorkLoop('t', async () => {
+      if (first) {
+        first = false;
+        await busy;
+        return false; // its claim looked before the work below was added
+      }
+      if (queue === 0) return false;
+      queue -= 1;
+      return true;
+    }, { concurrency: 1, idlePollMs: 10_000, logger: silentLogger });
+    loop.start();
+    queue = 1;
+    loop.wake();
+    release();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(queue).to.equal(0);
+    expect(await loop.stop(1000)).to.equal(true);
+  });
+
   it('survives a throwing step', async () => {
     let calls = 0;
     const loop = new WorkLoop('t', async () => {

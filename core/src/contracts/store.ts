@@ -67,7 +67,10 @@ export interface Session {
 }
 
 export interface SessionRepository {
-  /** Idempotent per thread; a new session gets event #1 `session.created`. */
+  /**
+   * Idempotent per thread; a new session gets event #1 `session.created`. An existing session is
+   * returned unchanged (appending its events is what marks activity in `updatedAt`).
+   */
   findOrCreate(key: ThreadKey & { providerKind: string; title: string }): Promise<{ session: Session; created: boolean }>;
   get(sessionId: string): Promise<Session | null>;
   /** The session of a thread, or null; never creates one. */
@@ -98,8 +101,12 @@ export interface NewSessionEvent {
 }
 
 export interface SessionEventRepository {
-  /** Appends in order with consecutive `seq`s, atomically; safe under concurrent writers. */
-  append(sessionId: string, events: NewSessionEvent[]): Promise<SessionEvent[]>;
+  /**
+   * Appends in order with consecutive `seq`s, atomically; safe under concurrent writers. With
+   * `status` (and at least one event) the session's status is set in the same atomic step, e.g.
+   * `idle` with a run's terminal event, saving a separate `setStatus`.
+   */
+  append(sessionId: string, events: NewSessionEvent[], options?: { status?: SessionStatus }): Promise<SessionEvent[]>;
   list(sessionId: string, options?: { afterSeq?: number; limit?: number }): Promise<SessionEvent[]>;
 }
 
@@ -185,11 +192,25 @@ export interface NewJob {
   runAt?: Date;
   maxAttempts?: number;
   traceId?: string;
+  /**
+   * Appended to the history of `sessionId` (required with events) in the same atomic step as
+   * the job, and only when the job is created; each event's payload gets the new `jobId`. An
+   * unknown session throws `store.not_found` and stores nothing.
+   */
+  sessionEvents?: NewSessionEvent[];
+}
+
+/** What `enqueue` did. */
+export interface EnqueuedJob {
+  job: Job;
+  created: boolean;
+  /** Unfinished jobs of the same queue ahead of this one, as `queuePosition` counts them. */
+  queuePosition: number;
 }
 
 export interface JobRepository {
   /** Idempotent by `idempotencyKey`: a repeat returns the existing job with `created: false`. */
-  enqueue(job: NewJob): Promise<{ job: Job; created: boolean }>;
+  enqueue(job: NewJob): Promise<EnqueuedJob>;
   /**
    * Claims the next due job: `pending` with `runAt <= now`, or `running` with an expired lease.
    * Only the oldest unfinished job of a queue key is eligible, and never while another job of
@@ -265,6 +286,18 @@ export interface NewDelivery {
   traceId?: string;
   maxAttempts?: number;
   expiresAt: Date;
+  /**
+   * Created already claimed by this worker (`sending`, attempts 1, a fresh token and lease), as
+   * `claim` would leave it, so the process that enqueues it can send it without a claim. Only a
+   * created delivery is claimed; a repeat is returned unchanged.
+   */
+  claimFor?: { workerId: string; leaseMs: number };
+}
+
+/** A chunk the provider accepted: its 0-based position in `chunks` and the provider's message id. */
+export interface SentChunk {
+  index: number;
+  providerMessageId: string;
 }
 
 export interface DeliveryRepository {
@@ -274,7 +307,11 @@ export interface DeliveryRepository {
   claim(options: { workerId: string; leaseMs: number; now?: Date; excludeInstances?: readonly string[] }): Promise<Delivery | null>;
   /** Records chunk `index` (0-based position in `chunks`; chunk ids count from 1) as sent. */
   markChunkSent(deliveryId: string, token: string, index: number, providerMessageId: string): Promise<Delivery>;
-  complete(deliveryId: string, token: string): Promise<Delivery>;
+  /**
+   * Marks the delivery `sent`. With `lastChunk`, first records that chunk as `markChunkSent`
+   * would, in the same atomic step (one write instead of two for the final chunk).
+   */
+  complete(deliveryId: string, token: string, lastChunk?: SentChunk): Promise<Delivery>;
   /** Back to `pending` until `nextAttemptAt`. */
   retry(deliveryId: string, token: string, options: { nextAttemptAt: Date; error: string }): Promise<Delivery>;
   /** Dead-letters; `token` null for operator or stale-sweep actions. */

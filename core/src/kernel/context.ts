@@ -1,16 +1,24 @@
 import type { ExecutionAuthority } from '../contracts/execution-authority.js';
 import type { DeliveryTarget, Provider } from '../contracts/provider.js';
-import type { Notice, Renderer } from '../contracts/renderer.js';
+import type { Notice, RenderedMessage, Renderer } from '../contracts/renderer.js';
 import type { JsonObject } from '../contracts/common.js';
-import type { Store } from '../contracts/store.js';
+import type { Delivery, Store } from '../contracts/store.js';
 import type { Logger } from '../logging.js';
 import type { Clock } from '../tokens.js';
-import { enqueueRendered } from './outbox.js';
+import { enqueueRendered, type EnqueueRenderedOptions } from './outbox.js';
 import type { KernelSettings } from './settings.js';
+
+/** Takes deliveries created already claimed by this process and sends them (the delivery worker). */
+export interface DeliveryHandOff {
+  /** False once the worker stopped: deliveries are then left for a claim. */
+  accepting(): boolean;
+  accept(delivery: Delivery): void;
+}
 
 /** What the kernel's parts share: the plugins, settings and a few helpers. */
 export class KernelContext {
   private readonly wakers = { jobs: (): void => {}, deliveries: (): void => {} };
+  private handOff: DeliveryHandOff | null = null;
 
   constructor(
     readonly store: Store,
@@ -36,6 +44,29 @@ export class KernelContext {
     this.wakers.deliveries();
   }
 
+  onDeliveryHandOff(handOff: DeliveryHandOff): void {
+    this.handOff = handOff;
+  }
+
+  /**
+   * Puts rendered messages in the outbox. While this process's delivery worker runs, they are
+   * created already claimed by it and handed to it directly, saving a claim per delivery;
+   * otherwise a worker (here or in another process) claims them.
+   */
+  async enqueueOutbound(messages: readonly RenderedMessage[], options: Omit<EnqueueRenderedOptions, 'maxAttempts' | 'expiresAt' | 'claimFor'>): Promise<void> {
+    const handOff = this.handOff?.accepting() ? this.handOff : null;
+    const enqueued = await enqueueRendered(this.store, messages, {
+      ...options,
+      maxAttempts: this.settings.deliveryMaxAttempts,
+      expiresAt: this.deliveryExpiry(),
+      claimFor: handOff ? { workerId: this.workerId, leaseMs: this.settings.jobLeaseMs } : undefined,
+    });
+    for (const { delivery, created } of enqueued) {
+      if (handOff && created && delivery.claimToken !== null) handOff.accept(delivery);
+      else this.wakeDeliveries();
+    }
+  }
+
   /** `standalone.prompt.denied` for auditPrefix `standalone`. */
   auditType(suffix: string): string {
     return `${this.settings.auditPrefix}.${suffix}`;
@@ -54,14 +85,6 @@ export class KernelContext {
     const provider = this.providers.get(target.instance);
     if (!provider) return;
     const rendered = this.renderer.renderNotice(notice, provider.capabilities);
-    await enqueueRendered(this.store, [rendered], {
-      idPrefix,
-      target,
-      sessionId: ids.sessionId,
-      traceId: ids.traceId,
-      maxAttempts: this.settings.deliveryMaxAttempts,
-      expiresAt: this.deliveryExpiry(),
-    });
-    this.wakeDeliveries();
+    await this.enqueueOutbound([rendered], { idPrefix, target, sessionId: ids.sessionId, traceId: ids.traceId });
   }
 }

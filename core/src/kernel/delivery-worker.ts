@@ -1,8 +1,8 @@
 import { classifyDeliveryFailure, type Provider } from '../contracts/provider.js';
-import type { Delivery } from '../contracts/store.js';
+import type { Delivery, SentChunk } from '../contracts/store.js';
 import { backoffDelayMs } from './backoff.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
-import type { KernelContext } from './context.js';
+import type { DeliveryHandOff, KernelContext } from './context.js';
 import { toJson } from './json.js';
 import { WorkLoop } from './work-loop.js';
 
@@ -14,9 +14,11 @@ import { WorkLoop } from './work-loop.js';
  * stale instead of being sent late. A reply that finally fails is audited as
  * `<prefix>.reply.failed` without its text.
  */
-export class DeliveryWorker {
+export class DeliveryWorker implements DeliveryHandOff {
   private readonly loop: WorkLoop;
   private readonly circuits = new Map<string, CircuitBreaker>();
+  /** Deliveries this process created already claimed, sent before any claimed from the store. */
+  private readonly handedOff: Delivery[] = [];
 
   constructor(private readonly kernel: KernelContext) {
     this.loop = new WorkLoop('deliveries', () => this.step(), {
@@ -25,6 +27,21 @@ export class DeliveryWorker {
       logger: kernel.logger,
     });
     kernel.onWake('deliveries', () => this.loop.wake());
+    kernel.onDeliveryHandOff(this);
+  }
+
+  /**
+   * Only while a lane is idle for it: a handed-off delivery is then sent as soon as a claimed one
+   * would be. Otherwise it waits in the shared outbox, where the first free lane of any process
+   * takes the oldest, which keeps a chat's replies in order across processes.
+   */
+  accepting(): boolean {
+    return this.loop.active && this.loop.idleLanes > this.handedOff.length;
+  }
+
+  accept(delivery: Delivery): void {
+    this.handedOff.push(delivery);
+    this.loop.wake();
   }
 
   start(): void {
@@ -42,7 +59,7 @@ export class DeliveryWorker {
   /** Claims and works one delivery; false when none is due. */
   async step(): Promise<boolean> {
     const now = this.kernel.clock.now();
-    const delivery = await this.kernel.store.deliveries.claim({
+    const delivery = this.takeHandedOff(now) ?? await this.kernel.store.deliveries.claim({
       workerId: this.kernel.workerId,
       leaseMs: this.kernel.settings.jobLeaseMs,
       now,
@@ -62,25 +79,42 @@ export class DeliveryWorker {
     return true;
   }
 
+  /**
+   * The oldest handed-off delivery with at least half its lease left. One that waited longer is
+   * dropped here: its lease may run out while it is sent, and it is claimed again once it has.
+   */
+  private takeHandedOff(now: Date): Delivery | undefined {
+    const margin = this.kernel.settings.jobLeaseMs / 2;
+    for (let delivery = this.handedOff.shift(); delivery; delivery = this.handedOff.shift()) {
+      if (delivery.leaseExpiresAt!.getTime() - now.getTime() > margin) return delivery;
+    }
+    return undefined;
+  }
+
   private async send(delivery: Delivery, provider: Provider): Promise<void> {
     const circuit = this.circuit(delivery.instance);
     if (!circuit.allowsSend()) {
       await this.kernel.store.deliveries.retry(delivery.deliveryId, delivery.claimToken!, { nextAttemptAt: new Date(this.kernel.clock.now().getTime() + this.kernel.settings.circuitOpenMs), error: 'circuit open' });
       return;
     }
+    const { deliveries } = this.kernel.store;
+    const last = delivery.chunks.length - 1;
     let current = delivery;
-    for (let index = delivery.chunksSent; index < delivery.chunks.length; index += 1) {
+    let finalChunk: SentChunk | undefined;
+    for (let index = delivery.chunksSent; index <= last; index += 1) {
       const chunk = delivery.chunks[index]!;
       try {
         const sent = await provider.send(delivery.target, chunk.message, { deliveryId: chunk.chunkId, traceId: delivery.traceId ?? undefined });
-        current = await this.kernel.store.deliveries.markChunkSent(delivery.deliveryId, delivery.claimToken!, index, sent.providerMessageId);
+        // The final chunk is recorded by `complete` in the same write.
+        if (index === last) finalChunk = { index, providerMessageId: sent.providerMessageId };
+        else current = await deliveries.markChunkSent(delivery.deliveryId, delivery.claimToken!, index, sent.providerMessageId);
       } catch (error) {
         await this.handleFailure(current, error, circuit);
         return;
       }
     }
     circuit.recordSuccess();
-    await this.kernel.store.deliveries.complete(delivery.deliveryId, delivery.claimToken!);
+    await deliveries.complete(delivery.deliveryId, delivery.claimToken!, finalChunk);
     this.kernel.logger.debug('delivery.sent', { deliveryId: delivery.deliveryId, traceId: delivery.traceId, chunks: delivery.chunks.length });
   }
 

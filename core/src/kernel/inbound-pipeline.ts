@@ -118,7 +118,7 @@ export class InboundPipeline {
       providerKind: event.provider,
       title: text.slice(0, 80) || 'Gateway session',
     });
-    const { job, created } = await store.jobs.enqueue({
+    const { job, created, queuePosition } = await store.jobs.enqueue({
       kind: 'prompt',
       idempotencyKey: `inbound:${inboundClaimKey({ provider: event.provider, instance: event.instance, workspaceId: event.workspaceId, eventType: event.kind, eventId: event.eventId })}`,
       queueKey: session.sessionId,
@@ -126,13 +126,11 @@ export class InboundPipeline {
       payload: toJson({ text, target, userId: event.userId, eventId: event.eventId, attachments: event.attachments }),
       maxAttempts: this.kernel.settings.jobMaxAttempts,
       traceId,
+      // Stored with the job, atomically; the store adds the job's id to the payload.
+      sessionEvents: [{ type: 'user.message', payload: toJson({ text, userId: event.userId, eventId: event.eventId }), traceId }],
     });
     if (created) {
-      await store.events.append(session.sessionId, [
-        { type: 'user.message', payload: toJson({ text, userId: event.userId, eventId: event.eventId, jobId: job.jobId }), traceId },
-      ]);
-      const ahead = await store.jobs.queuePosition(job.jobId);
-      if (ahead > 0) await this.kernel.notify({ kind: 'queued', position: ahead }, target, `${job.jobId}:queued`, { sessionId: session.sessionId, traceId });
+      if (queuePosition > 0) await this.kernel.notify({ kind: 'queued', position: queuePosition }, target, `${job.jobId}:queued`, { sessionId: session.sessionId, traceId });
       this.kernel.wakeJobs();
     }
     return { accepted: true, duplicate: false, traceId, outcome: 'enqueued', jobId: job.jobId, sessionId: session.sessionId };

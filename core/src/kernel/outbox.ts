@@ -16,18 +16,22 @@ export interface EnqueueRenderedOptions {
   traceId?: string;
   maxAttempts: number;
   expiresAt: Date;
+  /** Create the deliveries already claimed by this worker (see `NewDelivery.claimFor`). */
+  claimFor?: { workerId: string; leaseMs: number };
 }
 
 /**
  * Puts rendered messages in the deliveries outbox. Idempotent: the same prefix and message key
  * give the same delivery id, so re-rendering after a crash never sends twice.
  */
-export async function enqueueRendered(store: Store, messages: readonly RenderedMessage[], options: EnqueueRenderedOptions): Promise<Delivery[]> {
-  const out: Delivery[] = [];
+export async function enqueueRendered(
+  store: Store, messages: readonly RenderedMessage[], options: EnqueueRenderedOptions,
+): Promise<{ delivery: Delivery; created: boolean }[]> {
+  const out: { delivery: Delivery; created: boolean }[] = [];
   for (const message of messages) {
     const deliveryId = `${options.idPrefix}:${message.key}`;
     const chunkIds = chunkIdsFor(deliveryId, message.chunks.length);
-    const { delivery } = await store.deliveries.enqueue({
+    const enqueued = await store.deliveries.enqueue({
       deliveryId,
       instance: options.target.instance,
       target: options.target,
@@ -38,8 +42,9 @@ export async function enqueueRendered(store: Store, messages: readonly RenderedM
       traceId: options.traceId,
       maxAttempts: options.maxAttempts,
       expiresAt: options.expiresAt,
+      claimFor: options.claimFor,
     });
-    out.push(delivery);
+    out.push(enqueued);
   }
   return out;
 }

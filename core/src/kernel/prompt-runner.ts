@@ -5,11 +5,12 @@ import {
   type RuntimeEvent,
 } from '../contracts/execution-authority.js';
 import type { DeliveryTarget, InboundAttachment } from '../contracts/provider.js';
-import type { Job, NewSessionEvent, Session } from '../contracts/store.js';
+import type { RenderedMessage } from '../contracts/renderer.js';
+import type { Job, NewSessionEvent, Session, SessionStatus } from '../contracts/store.js';
+import { isGatewayError } from '../errors.js';
 import type { KernelContext } from './context.js';
 import { fetchPromptAttachments } from './attachments.js';
 import { toJson } from './json.js';
-import { enqueueRendered } from './outbox.js';
 
 /** What a finished prompt job tells the worker. */
 export type PromptOutcome = (
@@ -29,27 +30,37 @@ export class PromptRunner {
     const { store } = this.kernel;
     const executor = this.kernel.executor;
     if (!executor) throw new ExecutorUnavailableError('no executor is configured');
-    const session = job.sessionId ? await store.sessions.get(job.sessionId) : null;
-    if (!session) return { status: 'failed', runId: null, code: 'job.session_missing', message: 'the job names no existing session', retryable: false, session };
     const payload = job.payload as { text?: string; target?: DeliveryTarget; attachments?: InboundAttachment[] };
     const attachments = payload.attachments ?? [];
     if (typeof payload.text !== 'string' || (!payload.text && attachments.length === 0) || !payload.target) {
+      const session = job.sessionId ? await store.sessions.get(job.sessionId) : null;
       return { status: 'failed', runId: null, code: 'job.payload_invalid', message: 'prompt job is missing "text" or "target"', retryable: false, session };
     }
-    await store.sessions.setStatus(session.sessionId, 'running');
+    // Marking the session running also reads it: one store call instead of a get and an update.
+    const session = await this.markRunning(job.sessionId);
+    if (!session) return { status: 'failed', runId: null, code: 'job.session_missing', message: 'the job names no existing session', retryable: false, session };
     const executorSessionId = await this.bindExecutorSession(session);
     const deadline = new Date(this.kernel.clock.now().getTime() + this.kernel.settings.promptDeadlineMs);
     const input = { text: payload.text, attachments: await fetchPromptAttachments(this.kernel, job, session, attachments, payload.target) };
     const { runId } = await executor.prompt(executorSessionId, input, { idempotencyKey: job.idempotencyKey, deadline, traceId: job.traceId ?? undefined });
-    const events = await this.followRun(job, session, executorSessionId, runId, deadline, payload.target);
+    const { events, statusStored } = await this.followRun(job, session, executorSessionId, runId, deadline, payload.target);
     const terminal = events[events.length - 1];
     await this.deliverResult(job, session, events, payload.target);
-    if (terminal?.type === 'run.failed') {
-      const failed = await store.sessions.setStatus(session.sessionId, 'failed');
-      return { status: 'failed', runId, ...terminal.error, session: failed };
+    const settled = statusAfter(terminal);
+    if (!statusStored) await store.sessions.setStatus(session.sessionId, settled);
+    const final = { ...session, status: settled };
+    if (terminal?.type === 'run.failed') return { status: 'failed', runId, ...terminal.error, session: final };
+    return { status: 'completed', runId, session: final };
+  }
+
+  private async markRunning(sessionId: string | null): Promise<Session | null> {
+    if (!sessionId) return null;
+    try {
+      return await this.kernel.store.sessions.setStatus(sessionId, 'running');
+    } catch (error) {
+      if (isGatewayError(error, 'store.not_found')) return null;
+      throw error;
     }
-    const idle = await store.sessions.setStatus(session.sessionId, 'idle');
-    return { status: 'completed', runId, session: idle };
   }
 
   /**
@@ -67,20 +78,23 @@ export class PromptRunner {
 
   /**
    * Reads the run's events until a terminal one, enforcing the deadline with an abort. A retried
-   * job starts from what an earlier attempt already stored.
+   * job starts from what an earlier attempt already stored. `statusStored`: the terminal event
+   * was stored by this call together with the session's final status.
    */
-  private async followRun(job: Job, session: Session, executorSessionId: string, runId: string, deadline: Date, target: DeliveryTarget): Promise<RuntimeEvent[]> {
+  private async followRun(
+    job: Job, session: Session, executorSessionId: string, runId: string, deadline: Date, target: DeliveryTarget,
+  ): Promise<{ events: RuntimeEvent[]; statusStored: boolean }> {
     const prior = job.attempts > 1 ? await this.persistedEventsOf(session.sessionId, runId) : [];
-    if (prior.some(isTerminalRuntimeEvent)) return prior;
+    if (prior.some(isTerminalRuntimeEvent)) return { events: prior, statusStored: false };
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), Math.max(0, deadline.getTime() - this.kernel.clock.now().getTime()));
     try {
       const streamed = await this.stream(job, session, executorSessionId, runId, prior, target, controller.signal);
-      if (streamed) return [...prior, ...streamed];
+      if (streamed) return { events: [...prior, ...streamed], statusStored: true };
     } finally {
       clearTimeout(timer);
     }
-    return [...prior, await this.abortAtDeadline(job, session, runId)];
+    return { events: [...prior, await this.abortAtDeadline(job, session, runId)], statusStored: true };
   }
 
   /**
@@ -120,12 +134,8 @@ export class PromptRunner {
       runId,
       error: { code: 'run.deadline_exceeded', message: `the run did not finish within ${Math.round(this.kernel.settings.promptDeadlineMs / 1000)} s and was aborted`, retryable: false },
     };
-    await this.persist(session.sessionId, failed, job);
+    await this.kernel.store.events.append(session.sessionId, [storedEvent(failed, job)], { status: 'failed' });
     return failed;
-  }
-
-  private async persist(sessionId: string, event: RuntimeEvent, job: Job): Promise<void> {
-    await this.kernel.store.events.append(sessionId, [storedEvent(event, job)]);
   }
 
   /**
@@ -162,17 +172,8 @@ export class PromptRunner {
     await this.enqueue(job, session, this.kernel.renderer.renderRun(events, provider.capabilities), target);
   }
 
-  private async enqueue(job: Job, session: Session, rendered: Parameters<typeof enqueueRendered>[1], target: DeliveryTarget): Promise<void> {
-    await enqueueRendered(this.kernel.store, rendered, {
-      idPrefix: job.jobId,
-      target,
-      sessionId: session.sessionId,
-      jobId: job.jobId,
-      traceId: job.traceId ?? undefined,
-      maxAttempts: this.kernel.settings.deliveryMaxAttempts,
-      expiresAt: this.kernel.deliveryExpiry(),
-    });
-    this.kernel.wakeDeliveries();
+  private async enqueue(job: Job, session: Session, rendered: readonly RenderedMessage[], target: DeliveryTarget): Promise<void> {
+    await this.kernel.enqueueOutbound(rendered, { idPrefix: job.jobId, target, sessionId: session.sessionId, jobId: job.jobId, traceId: job.traceId ?? undefined });
   }
 }
 
@@ -197,17 +198,24 @@ class HistoryBuffer {
   async add(event: RuntimeEvent): Promise<void> {
     if (event.type === 'assistant.delta') return;
     this.pending.push(storedEvent(event, this.job));
-    const urgent = isTerminalRuntimeEvent(event) || event.type === 'permission.requested' || event.type === 'question.asked';
+    if (isTerminalRuntimeEvent(event)) return this.flush(statusAfter(event));
+    const urgent = event.type === 'permission.requested' || event.type === 'question.asked';
     if (urgent || this.pending.length >= 32 || Date.now() - this.lastFlush >= 250) await this.flush();
   }
 
-  async flush(): Promise<void> {
+  /** Appends what is pending; with `status` (the run ended) the session's status changes in the same write. */
+  async flush(status?: SessionStatus): Promise<void> {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
     this.lastFlush = Date.now();
-    await this.kernel.store.events.append(this.sessionId, batch);
+    await this.kernel.store.events.append(this.sessionId, batch, status === undefined ? undefined : { status });
   }
+}
+
+/** The session's status once a run ends with `terminal`. */
+function statusAfter(terminal: RuntimeEvent | undefined): SessionStatus {
+  return terminal?.type === 'run.failed' ? 'failed' : 'idle';
 }
 
 function lastCursor(events: readonly RuntimeEvent[]): string | undefined {

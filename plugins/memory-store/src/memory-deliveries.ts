@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StoreNotFound, StoreStaleClaim } from '@cowork-gateway/core';
-import type { Delivery, DeliveryRepository, DeliveryStatus, NewDelivery } from '@cowork-gateway/core';
+import type { Delivery, DeliveryRepository, DeliveryStatus, NewDelivery, SentChunk } from '@cowork-gateway/core';
 import type { DueEntry, MemoryState } from './memory-state.js';
 import { copy, expired, limited, newestFirst, plus } from './rows.js';
 
@@ -23,7 +23,9 @@ export class MemoryDeliveries implements DeliveryRepository {
   async enqueue(input: NewDelivery): Promise<{ delivery: Delivery; created: boolean }> {
     const existing = this.state.deliveries.get(input.deliveryId);
     if (existing) return { delivery: copy(existing), created: false };
-    const delivery = newDelivery(input, new Date());
+    const now = new Date();
+    const delivery = newDelivery(input, now);
+    if (input.claimFor) claimFor(delivery, input.claimFor, now);
     this.state.deliveries.set(delivery.deliveryId, delivery);
     this.state.trackDelivery(delivery);
     return { delivery: copy(delivery), created: true };
@@ -34,12 +36,7 @@ export class MemoryDeliveries implements DeliveryRepository {
     const excluded = new Set(options.excludeInstances ?? []);
     const next = this.nextDue(now, excluded);
     if (!next) return null;
-    next.status = 'sending';
-    next.attempts += 1;
-    next.claimedBy = options.workerId;
-    next.claimToken = randomUUID();
-    next.leaseExpiresAt = plus(now, options.leaseMs);
-    next.updatedAt = now;
+    claimFor(next, options, now);
     this.state.trackDelivery(next);
     return copy(next);
   }
@@ -47,19 +44,15 @@ export class MemoryDeliveries implements DeliveryRepository {
   /** Records chunk `index` (0-based position in `chunks`) as sent. */
   async markChunkSent(deliveryId: string, token: string, index: number, providerMessageId: string): Promise<Delivery> {
     const delivery = this.held(deliveryId, token);
-    const chunk = delivery.chunks[index];
-    if (!chunk) throw new StoreNotFound({ what: 'delivery chunk', id: `${deliveryId}[${index}]` });
-    const now = new Date();
-    chunk.providerMessageId = providerMessageId;
-    chunk.sentAt = now;
-    delivery.chunksSent = delivery.chunks.filter((c) => c.sentAt !== null).length;
-    delivery.updatedAt = now;
+    recordChunk(delivery, index, providerMessageId, new Date());
     return copy(delivery);
   }
 
-  async complete(deliveryId: string, token: string): Promise<Delivery> {
+  async complete(deliveryId: string, token: string, lastChunk?: SentChunk): Promise<Delivery> {
     const delivery = this.held(deliveryId, token);
-    this.release(delivery, 'sent', new Date());
+    const now = new Date();
+    if (lastChunk) recordChunk(delivery, lastChunk.index, lastChunk.providerMessageId, now);
+    this.release(delivery, 'sent', now);
     return copy(delivery);
   }
 
@@ -191,5 +184,24 @@ function release(delivery: Delivery, status: DeliveryStatus, now: Date): void {
   delivery.status = status;
   delivery.claimToken = null;
   delivery.leaseExpiresAt = null;
+  delivery.updatedAt = now;
+}
+
+/** Marks chunk `index` sent; throws `store.not_found` (changing nothing) when there is no such chunk. */
+function recordChunk(delivery: Delivery, index: number, providerMessageId: string, now: Date): void {
+  const chunk = delivery.chunks[index];
+  if (!chunk) throw new StoreNotFound({ what: 'delivery chunk', id: `${delivery.deliveryId}[${index}]` });
+  chunk.providerMessageId = providerMessageId;
+  chunk.sentAt = now;
+  delivery.chunksSent = delivery.chunks.filter((c) => c.sentAt !== null).length;
+  delivery.updatedAt = now;
+}
+
+function claimFor(delivery: Delivery, claim: { workerId: string; leaseMs: number }, now: Date): void {
+  delivery.status = 'sending';
+  delivery.attempts += 1;
+  delivery.claimedBy = claim.workerId;
+  delivery.claimToken = randomUUID();
+  delivery.leaseExpiresAt = plus(now, claim.leaseMs);
   delivery.updatedAt = now;
 }

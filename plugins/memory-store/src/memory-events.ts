@@ -1,5 +1,5 @@
 import { StoreNotFound } from '@cowork-gateway/core';
-import type { NewSessionEvent, Session, SessionEvent, SessionEventRepository } from '@cowork-gateway/core';
+import type { NewSessionEvent, Session, SessionEvent, SessionEventRepository, SessionStatus } from '@cowork-gateway/core';
 import type { MemoryState } from './memory-state.js';
 import { copy, limited } from './rows.js';
 
@@ -13,9 +13,10 @@ export class MemoryEvents implements SessionEventRepository {
     private readonly maxEventsPerSession: number,
   ) {}
 
-  async append(sessionId: string, events: NewSessionEvent[]): Promise<SessionEvent[]> {
+  async append(sessionId: string, events: NewSessionEvent[], options: { status?: SessionStatus } = {}): Promise<SessionEvent[]> {
     const session = this.state.sessions.get(sessionId);
     if (!session) throw new StoreNotFound({ what: 'session', id: sessionId });
+    if (options.status !== undefined && events.length > 0) session.status = options.status;
     return this.appendTo(session, events, new Date()).map((e) => copy(e));
   }
 

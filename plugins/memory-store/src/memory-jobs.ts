@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { StoreNotFound, StoreStaleClaim } from '@cowork-gateway/core';
-import type { Job, JobKind, JobRepository, JobStatus, JsonObject, NewJob } from '@cowork-gateway/core';
+import type { EnqueuedJob, Job, JobKind, JobRepository, JobStatus, JsonObject, NewJob, Session } from '@cowork-gateway/core';
+import type { MemoryEvents } from './memory-events.js';
 import type { MemoryState } from './memory-state.js';
 import { copy, expired, limited, newestFirst, plus } from './rows.js';
 
@@ -21,17 +22,26 @@ interface ClaimOptions {
  * it runs synchronously, so two concurrent claims never get the same job.
  */
 export class MemoryJobs implements JobRepository {
-  constructor(private readonly state: MemoryState) {}
+  constructor(
+    private readonly state: MemoryState,
+    private readonly events: MemoryEvents,
+  ) {}
 
-  async enqueue(input: NewJob): Promise<{ job: Job; created: boolean }> {
+  async enqueue(input: NewJob): Promise<EnqueuedJob> {
     const existingId = this.state.jobKeys.get(input.idempotencyKey);
     const existing = existingId === undefined ? undefined : this.state.jobs.get(existingId);
-    if (existing) return { job: copy(existing), created: false };
-    const job = newJob(input, new Date());
+    if (existing) return { job: copy(existing), created: false, queuePosition: await this.queuePosition(existing.jobId) };
+    const session = this.sessionFor(input);
+    const now = new Date();
+    const job = newJob(input, now);
     this.state.jobs.set(job.jobId, job);
     this.state.jobKeys.set(job.idempotencyKey, job.jobId);
     this.state.trackJob(job);
-    return { job: copy(job), created: true };
+    if (session) {
+      const events = input.sessionEvents!.map((e) => ({ ...e, payload: { ...e.payload, jobId: job.jobId } }));
+      this.events.appendTo(session, events, now);
+    }
+    return { job: copy(job), created: true, queuePosition: await this.queuePosition(job.jobId) };
   }
 
   async claim(options: ClaimOptions): Promise<Job | null> {
@@ -126,6 +136,14 @@ export class MemoryJobs implements JobRepository {
   /** Unfinished jobs of a queue in FIFO order. */
   private queue(queueKey: string): Job[] {
     return this.state.queues.get(queueKey) ?? [];
+  }
+
+  /** The session that `sessionEvents` go to (none without events); `store.not_found` when unknown. */
+  private sessionFor(input: NewJob): Session | undefined {
+    if (!input.sessionEvents?.length) return undefined;
+    const session = input.sessionId === undefined ? undefined : this.state.sessions.get(input.sessionId);
+    if (!session) throw new StoreNotFound({ what: 'session', id: input.sessionId ?? '(no sessionId given)' });
+    return session;
   }
 
   private held(jobId: string, token: string): Job {

@@ -18,10 +18,7 @@ export class MemorySessions implements SessionRepository {
     const now = new Date();
     const existingId = this.state.threads.get(threadKeyString(key));
     const existing = existingId === undefined ? undefined : this.state.sessions.get(existingId);
-    if (existing) {
-      existing.updatedAt = now;
-      return { session: copy(existing), created: false };
-    }
+    if (existing) return { session: copy(existing), created: false };
     const session = this.create(key, now);
     this.events.appendTo(session, [{ type: 'session.created', payload: { title: key.title } }], now);
     return { session: copy(session), created: true };

@@ -54,7 +54,7 @@ export class MemoryStore implements Store {
     this.events = new MemoryEvents(this.state, options.maxEventsPerSession);
     this.sessions = new MemorySessions(this.state, this.events);
     this.inbound = new MemoryInbound(this.state);
-    this.jobs = new MemoryJobs(this.state);
+    this.jobs = new MemoryJobs(this.state, this.events);
     this.deliveries = new MemoryDeliveries(this.state);
     this.audit = new MemoryAudit(this.state);
     this.artifacts = new MemoryArtifacts(this.state);

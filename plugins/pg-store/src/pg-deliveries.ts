@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StoreNotFound, StoreStaleClaim } from '@cowork-gateway/core';
-import type { Delivery, DeliveryRepository, DeliveryStatus, NewDelivery } from '@cowork-gateway/core';
+import type { Delivery, DeliveryRepository, DeliveryStatus, NewDelivery, SentChunk } from '@cowork-gateway/core';
 import { plus, sqlLimit, type PgDatabase } from './database.js';
 import { toDelivery, type Row, type StoredChunk } from './rows.js';
 
@@ -31,12 +31,15 @@ export class PgDeliveries implements DeliveryRepository {
     const now = this.db.now();
     const sql = this.db.sql;
     const chunks: StoredChunk[] = input.chunks.map((c) => ({ chunkId: c.chunkId, message: c.message, providerMessageId: null, sentAt: null }));
+    const claim = input.claimFor;
     const [row] = await sql`
       insert into cg_deliveries (delivery_id, instance, target, purpose, session_id, job_id, trace_id, chunks, chunks_sent, status,
-                                 attempts, max_attempts, next_attempt_at, expires_at, created_at, updated_at)
+                                 attempts, max_attempts, next_attempt_at, claimed_by, claim_token, lease_expires_at, expires_at,
+                                 created_at, updated_at)
       values (${input.deliveryId}, ${input.instance}, ${sql.json(input.target as never)}, ${input.purpose}, ${input.sessionId ?? null},
-              ${input.jobId ?? null}, ${input.traceId ?? null}, ${sql.json(chunks as never)}, 0, 'pending', 0,
-              ${input.maxAttempts ?? DEFAULT_DELIVERY_MAX_ATTEMPTS}, ${now}, ${input.expiresAt}, ${now}, ${now})
+              ${input.jobId ?? null}, ${input.traceId ?? null}, ${sql.json(chunks as never)}, 0, ${claim ? 'sending' : 'pending'},
+              ${claim ? 1 : 0}, ${input.maxAttempts ?? DEFAULT_DELIVERY_MAX_ATTEMPTS}, ${now}, ${claim?.workerId ?? null},
+              ${claim ? randomUUID() : null}, ${claim ? plus(now, claim.leaseMs) : null}, ${input.expiresAt}, ${now}, ${now})
       on conflict (delivery_id) do nothing
       returning *`;
     if (row) return { delivery: toDelivery(row), created: true };
@@ -69,12 +72,15 @@ export class PgDeliveries implements DeliveryRepository {
     throw new StoreNotFound({ what: 'delivery chunk', id: `${deliveryId}[${index}]` });
   }
 
-  async complete(deliveryId: string, token: string): Promise<Delivery> {
+  /** One update (`cg_complete_delivery`), recording `lastChunk` first when given; commits synchronously. */
+  async complete(deliveryId: string, token: string, lastChunk?: SentChunk): Promise<Delivery> {
+    const now = this.db.now();
     const [row] = await this.db.sql`
-      update cg_deliveries set status = 'sent', claim_token = null, lease_expires_at = null, updated_at = ${this.db.now()}
-      where delivery_id = ${deliveryId} and status = 'sending' and claim_token = ${token}
-      returning *`;
-    return this.updatedOrThrow(deliveryId, token, row);
+      select * from cg_complete_delivery(${deliveryId}, ${token}, ${lastChunk?.index ?? null}::int,
+        ${lastChunk?.providerMessageId ?? null}::text, ${now.toISOString()}, ${now})`;
+    if (row) return toDelivery(row);
+    await this.held(deliveryId, token);
+    throw new StoreNotFound({ what: 'delivery chunk', id: `${deliveryId}[${lastChunk?.index}]` });
   }
 
   async retry(deliveryId: string, token: string, options: { nextAttemptAt: Date; error: string }): Promise<Delivery> {

@@ -8,6 +8,12 @@ import { toInboundClaim, type Row } from './rows.js';
  * Durable dedupe of provider events. A claim is one `insert … on conflict do update … where
  * takeable`: the row lock makes concurrent claims of one event (from any process) yield exactly
  * one `claimed`; the rest read the row back as a `duplicate`.
+ *
+ * `claim` and `complete` commit with `synchronous_commit = off` (that transaction only): losing
+ * either in a database crash only leaves the event claimable again (missing, or `processing`
+ * until its lease ends), and re-processing it is idempotent (the prompt job's key comes from the
+ * event). What a webhook accepts is made durable by the synchronous commit of its job enqueue,
+ * which also flushes the claim written before it. `fail` commits synchronously.
  */
 export class PgInbound implements InboundRepository {
   constructor(private readonly db: PgDatabase) {}
@@ -18,10 +24,12 @@ export class PgInbound implements InboundRepository {
     const leaseExpiresAt = plus(now, options.leaseMs);
     // A takeover keeps the first trace id and creation time, so one provider event has one trace.
     const [claimed] = await this.db.sql`
+      with async_commit as (select set_config('synchronous_commit', 'off', true))
       insert into cg_inbound_claims (key, instance, event_id, status, owner, token, lease_expires_at, retryable, attempts, trace_id,
                                      created_at, updated_at)
-      values (${id}, ${key.instance}, ${key.eventId}, 'processing', ${options.owner}, ${randomUUID()}, ${leaseExpiresAt}, false, 1,
-              ${options.traceId}, ${now}, ${now})
+      select ${id}, ${key.instance}, ${key.eventId}, 'processing', ${options.owner}, ${randomUUID()}, ${leaseExpiresAt}::timestamptz, false, 1,
+             ${options.traceId}, ${now}::timestamptz, ${now}::timestamptz
+      from async_commit
       on conflict (key) do update
         set status = 'processing', owner = excluded.owner, token = excluded.token, lease_expires_at = excluded.lease_expires_at,
             retryable = false, attempts = cg_inbound_claims.attempts + 1, updated_at = excluded.updated_at
@@ -36,10 +44,12 @@ export class PgInbound implements InboundRepository {
 
   async complete(key: string, token: string, result?: JsonObject): Promise<InboundClaim> {
     const [row] = await this.db.sql`
+      with async_commit as (select set_config('synchronous_commit', 'off', true))
       update cg_inbound_claims set status = 'completed', result = ${result === undefined ? null : this.db.sql.json(result as never)},
              updated_at = ${this.db.now()}
+      from async_commit
       where key = ${key} and status = 'processing' and token = ${token}
-      returning *`;
+      returning cg_inbound_claims.*`;
     return this.heldOrThrow(key, row);
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StoreNotFound, StoreStaleClaim } from '@cowork-gateway/core';
-import type { Job, JobKind, JobRepository, JobStatus, JsonObject, NewJob } from '@cowork-gateway/core';
+import type { EnqueuedJob, Job, JobKind, JobRepository, JobStatus, JsonObject, NewJob } from '@cowork-gateway/core';
 import { plus, sqlLimit, type PgDatabase } from './database.js';
 import { toJob, type Row } from './rows.js';
 
@@ -8,6 +8,8 @@ import { toJob, type Row } from './rows.js';
 export const DEFAULT_JOB_MAX_ATTEMPTS = 3;
 /** Most exhausted, expired jobs one claim dead-letters before looking again. */
 const BURY_BATCH = 20;
+/** SQLSTATE `cg_enqueue_job_with_events` raises for events of an unknown session. */
+const SESSION_MISSING = 'P0002';
 
 const JOB_STATUSES: readonly JobStatus[] = ['pending', 'running', 'completed', 'failed', 'dead'];
 
@@ -19,12 +21,12 @@ interface ClaimOptions {
 }
 
 /**
- * The job queue. A claim is one statement (`cg_claim_job`, migrations 0003–0004): it locks
+ * The job queue. A claim is one statement (`cg_claim_job`, migrations 0003–0005): it locks
  * (`FOR UPDATE SKIP LOCKED`) the first row of the ready index (queue heads by run time) that is
  * unclaimed or whose lease expired, and updates it in place. Cost does not grow with the
  * backlog, and concurrent claimers in any number of processes never take the same job. In the
  * table an unfinished job is `queued`; its claim token makes it `running` (see `jobStatus`).
- * Queue heads are kept by SQL functions (`cg_enqueue_job`, `cg_finish_job`,
+ * Queue heads are kept by SQL functions (`cg_enqueue_job_with_events`, `cg_finish_job`,
  * `cg_bury_expired_jobs`).
  *
  * Claims and heartbeats commit with `synchronous_commit = off` (for that transaction only):
@@ -40,28 +42,42 @@ export class PgJobs implements JobRepository {
     return this.db.sql`case when status = 'queued' then case when claim_token is null then 'pending' else 'running' end else status end`;
   }
 
-  async enqueue(input: NewJob): Promise<{ job: Job; created: boolean }> {
+  /**
+   * One statement (`cg_enqueue_job_with_events`): the job, its session events when it is
+   * created, and its queue position, counted under the queue lock.
+   */
+  async enqueue(input: NewJob): Promise<EnqueuedJob> {
     const now = this.db.now();
     const sql = this.db.sql;
-    const [row] = await sql`
-      select * from cg_enqueue_job(${randomUUID()}, ${input.kind}, ${input.idempotencyKey}, ${input.queueKey ?? null},
-        ${input.sessionId ?? null}, ${sql.json(input.payload as never)}, ${input.traceId ?? null},
-        ${input.maxAttempts ?? DEFAULT_JOB_MAX_ATTEMPTS}, ${input.runAt ?? now}, ${now})`;
-    if (row) return { job: toJob(row), created: true };
+    const jobId = randomUUID();
+    const events = (input.sessionEvents ?? []).map((e) => ({ type: e.type, payload: e.payload, traceId: e.traceId ?? null }));
+    if (events.length > 0 && input.sessionId === undefined) throw new StoreNotFound({ what: 'session', id: '(no sessionId given)' });
+    let rows: Row[];
+    try {
+      rows = await sql`
+        select (e.job).*, e.queue_ahead from cg_enqueue_job_with_events(${jobId}, ${input.kind}, ${input.idempotencyKey},
+          ${input.queueKey ?? null}, ${input.sessionId ?? null}, ${sql.json(input.payload as never)}, ${input.traceId ?? null},
+          ${input.maxAttempts ?? DEFAULT_JOB_MAX_ATTEMPTS}, ${input.runAt ?? now}, ${now}, ${sql.json(events as never)}) e`;
+    } catch (error) {
+      if ((error as { code?: string }).code === SESSION_MISSING) throw new StoreNotFound({ what: 'session', id: input.sessionId! });
+      throw error;
+    }
+    const [row] = rows;
+    if (row) return { job: toJob(row), created: true, queuePosition: Number(row.queue_ahead) };
     const [existing] = await sql`select * from cg_jobs where idempotency_key = ${input.idempotencyKey}`;
     if (!existing) throw new StoreNotFound({ what: 'job with idempotency key', id: input.idempotencyKey });
-    return { job: toJob(existing), created: false };
+    const job = toJob(existing);
+    return { job, created: false, queuePosition: await this.queuePosition(job.jobId) };
   }
 
+  /** One statement (`cg_claim_job_or_bury`): exhausted, expired jobs met on the way are buried. */
   async claim(options: ClaimOptions): Promise<Job | null> {
     const now = options.now ?? this.db.now();
     const kinds = options.kinds === undefined ? null : [...options.kinds];
-    for (;;) {
-      const taken = await this.take(options, now, kinds);
-      if (taken) return taken;
-      const [bury] = await this.db.sql`select cg_bury_expired_jobs(${now}, ${kinds}::text[], ${BURY_BATCH}) as buried`;
-      if (Number(bury?.buried ?? 0) === 0) return null;
-    }
+    const [row] = await this.db.sql`
+      select * from cg_claim_job_or_bury(${now}, ${kinds}::text[], ${options.workerId}, ${randomUUID()},
+        ${plus(now, options.leaseMs)}, ${BURY_BATCH})`;
+    return row ? toJob(row) : null;
   }
 
   async heartbeat(jobId: string, token: string, leaseMs: number): Promise<Job> {
@@ -122,16 +138,6 @@ export class PgJobs implements JobRepository {
     const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
     for (const row of rows) counts[row.state as JobStatus] = Number(row.n);
     return counts;
-  }
-
-  /**
-   * Claims (`cg_claim_job`) the first due queue head that is unclaimed or whose lease expired,
-   * unless that one has no attempts left (then nothing: the caller buries it and looks again).
-   */
-  private async take(options: ClaimOptions, now: Date, kinds: string[] | null): Promise<Job | null> {
-    const [row] = await this.db.sql`
-      select * from cg_claim_job(${now}, ${kinds}::text[], ${options.workerId}, ${randomUUID()}, ${plus(now, options.leaseMs)})`;
-    return row ? toJob(row) : null;
   }
 
   /** The updated job, or `store.stale_claim` / `store.not_found` when the guarded update matched nothing. */

@@ -1,40 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { StoreNotFound } from '@cowork-gateway/core';
 import type { Session, SessionRepository, SessionStatus, ThreadKey } from '@cowork-gateway/core';
-import type { Queryable } from './connection.js';
 import { sqlLimit, type PgDatabase } from './database.js';
-import { appendEvents } from './pg-events.js';
-import { toSession, type Row } from './rows.js';
+import { toSession } from './rows.js';
 
 /** One session per (instance, workspace, chat, thread); a new one starts with `session.created`. */
 export class PgSessions implements SessionRepository {
   constructor(private readonly db: PgDatabase) {}
 
   /**
-   * Inserts the session and its event #1 in one transaction; a concurrent caller's
-   * `on conflict do nothing` waits for that insert and then finds the row, so exactly one
-   * caller sees `created: true`.
+   * One call (`cg_find_or_create_session`) inserts the session and its event #1, or finds it; a
+   * concurrent caller's `on conflict do nothing` waits for that insert and then finds the row,
+   * so exactly one caller sees `created: true` (the row carries the id that caller proposed).
    */
   async findOrCreate(key: ThreadKey & { providerKind: string; title: string }): Promise<{ session: Session; created: boolean }> {
-    const now = this.db.now();
-    return (await this.db.sql.begin(async (tx) => {
-      const [inserted] = await tx`
-        insert into cg_sessions (session_id, instance, provider_kind, workspace_id, chat_id, thread_id, title, status, created_at, updated_at)
-        values (${randomUUID()}, ${key.instance}, ${key.providerKind}, ${key.workspaceId ?? ''}, ${key.chatId}, ${key.threadId ?? ''},
-                ${key.title}, 'idle', ${now}, ${now})
-        on conflict (instance, workspace_id, chat_id, thread_id) do nothing
-        returning session_id`;
-      if (inserted) {
-        await appendEvents(tx, inserted.session_id as string, [{ type: 'session.created', payload: { title: key.title } }], now);
-        return { session: toSession(await selectSession(tx, inserted.session_id as string)), created: true };
-      }
-      const [existing] = await tx`
-        update cg_sessions set updated_at = ${now}
-        where instance = ${key.instance} and workspace_id = ${key.workspaceId ?? ''} and chat_id = ${key.chatId}
-          and thread_id = ${key.threadId ?? ''}
-        returning *`;
-      return { session: toSession(existing!), created: false };
-    })) as { session: Session; created: boolean };
+    const proposedId = randomUUID();
+    const [row] = await this.db.sql`
+      select * from cg_find_or_create_session(${proposedId}, ${key.instance}, ${key.providerKind}, ${key.workspaceId ?? ''},
+        ${key.chatId}, ${key.threadId ?? ''}, ${key.title}, ${this.db.now()})`;
+    const session = toSession(row!);
+    return { session, created: session.sessionId === proposedId };
   }
 
   async get(sessionId: string): Promise<Session | null> {
@@ -88,9 +73,4 @@ export class PgSessions implements SessionRepository {
     if (!session) throw new StoreNotFound({ what: 'session', id: sessionId });
     return session;
   }
-}
-
-async function selectSession(tx: Queryable, sessionId: string): Promise<Row> {
-  const [row] = await tx`select * from cg_sessions where session_id = ${sessionId}`;
-  return row as Row;
 }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { expect } from 'chai';
 import type { Job } from '@cowork-gateway/core';
 import type { PgStore } from '../src/pg-store.js';
-import { dropSchema, freshSchemaName, requireDatabase, startedStore } from './support.js';
+import { dropSchema, freshSchemaName, requireDatabase, startedStore, withAdmin } from './support.js';
 
 const MINUTE = 60_000;
 
@@ -100,8 +100,8 @@ describe('pg-store under concurrency (two stores on one schema)', () => {
       order.push(job.jobId);
       await a.jobs.complete(job.jobId, job.claimToken!);
     }
-    const enqueued = (await a.jobs.list()).reverse();
-    expect(order).to.deep.equal(enqueued.map((j) => j.jobId));
+    const enqueued = await withAdmin((sql) => sql.unsafe(`select job_id from "${schema}".cg_jobs order by pos`));
+    expect(order, 'claimed in the order the queue lock admitted them').to.deep.equal(enqueued.map((row) => row.job_id));
   });
 });
 

@@ -94,6 +94,28 @@ export function describeDeliveryCases(fx: StoreFixture): void {
       expect(new Set(won.map((c) => c.deliveryId)).size).to.equal(4);
     });
 
+    it('enqueue with claimFor creates it claimed by that worker, as claim would; a repeat stays as it is', async () => {
+      const input = delivery({ claimFor: { workerId: 'sender-a', leaseMs: MINUTE } });
+      const { delivery: d, created } = await fx.store.deliveries.enqueue(input);
+      expect(created).to.equal(true);
+      expect(d).to.include({ status: 'sending', attempts: 1, claimedBy: 'sender-a', chunksSent: 0 });
+      expect(d.claimToken).to.be.a('string');
+      expect(d.leaseExpiresAt!.getTime()).to.be.greaterThan(Date.now() + MINUTE - 10 * SECOND);
+      expect(await fx.store.deliveries.claim({ workerId: 'b', leaseMs: MINUTE, now: fromNow(SECOND) })).to.equal(null);
+      const repeat = await fx.store.deliveries.enqueue({ ...input, claimFor: { workerId: 'other', leaseMs: MINUTE } });
+      expect(repeat.created).to.equal(false);
+      expect(repeat.delivery).to.deep.equal(d);
+      const sent = await fx.store.deliveries.complete(d.deliveryId, d.claimToken as string, { index: 1, providerMessageId: 'm' });
+      expect(sent.status).to.equal('sent');
+    });
+
+    it('a delivery created claimed is claimed again by others once its lease expires', async () => {
+      const { delivery: d } = await fx.store.deliveries.enqueue(delivery({ claimFor: { workerId: 'sender-a', leaseMs: SECOND } }));
+      const again = await fx.store.deliveries.claim({ workerId: 'b', leaseMs: MINUTE, now: fromNow(MINUTE) });
+      expect(again).to.include({ deliveryId: d.deliveryId, claimedBy: 'b', attempts: 2 });
+      await expectCode(fx.store.deliveries.markChunkSent(d.deliveryId, d.claimToken as string, 0, 'm'), 'store.stale_claim');
+    });
+
     it('markChunkSent records progress and the provider message id', async () => {
       const { t0 } = await enqueueDelivery(fx.store);
       const claimed = await claimDelivery(fx.store, t0);
@@ -116,6 +138,26 @@ export function describeDeliveryCases(fx: StoreFixture): void {
       expect(sent.status).to.equal('sent');
       await expectCode(fx.store.deliveries.complete(claimed.deliveryId, claimed.claimToken as string), 'store.stale_claim');
       expect(await fx.store.deliveries.claim({ workerId: 'w', leaseMs: MINUTE, now: at(t0, DAY) })).to.equal(null);
+    });
+
+    it('complete with lastChunk records that chunk and marks the delivery sent in one step', async () => {
+      const { t0 } = await enqueueDelivery(fx.store);
+      const claimed = await claimDelivery(fx.store, t0);
+      const token = claimed.claimToken as string;
+      await fx.store.deliveries.markChunkSent(claimed.deliveryId, token, 0, 'msg-1');
+      const sent = await fx.store.deliveries.complete(claimed.deliveryId, token, { index: 1, providerMessageId: 'msg-2' });
+      expect(sent).to.include({ status: 'sent', chunksSent: 2, claimToken: null });
+      expect(ids(sent.chunks, 'providerMessageId')).to.deep.equal(['msg-1', 'msg-2']);
+      expect(sent.chunks[1]?.sentAt).to.be.instanceOf(Date);
+      expect(await fx.store.deliveries.get(claimed.deliveryId)).to.deep.equal(sent);
+      await expectCode(fx.store.deliveries.complete(claimed.deliveryId, token, { index: 1, providerMessageId: 'msg-2' }), 'store.stale_claim');
+    });
+
+    it('complete with a lastChunk index out of range is store.not_found and changes nothing', async () => {
+      const { t0 } = await enqueueDelivery(fx.store);
+      const claimed = await claimDelivery(fx.store, t0);
+      await expectCode(fx.store.deliveries.complete(claimed.deliveryId, claimed.claimToken as string, { index: 9, providerMessageId: 'm' }), 'store.not_found');
+      expect(await fx.store.deliveries.get(claimed.deliveryId)).to.include({ status: 'sending', chunksSent: 0 });
     });
 
     it('retry returns it to pending until nextAttemptAt, keeping chunk progress', async () => {

@@ -54,6 +54,18 @@ export function describeEventCases(fx: StoreFixture): void {
       expect(await fx.store.sessions.get(session.sessionId)).to.include({ lastEventSeq: 41 });
     });
 
+    it('append with status sets the session\'s status in the same step; without events it changes nothing', async () => {
+      const session = await newSession(fx.store);
+      await fx.store.sessions.setStatus(session.sessionId, 'running');
+      expect(await fx.store.events.append(session.sessionId, [], { status: 'idle' })).to.deep.equal([]);
+      expect(await fx.store.sessions.get(session.sessionId)).to.include({ status: 'running', lastEventSeq: 1 });
+      const [added] = await fx.store.events.append(session.sessionId, [{ type: 'run.completed', payload: {} }], { status: 'idle' });
+      expect(added).to.include({ seq: 2, type: 'run.completed' });
+      expect(await fx.store.sessions.get(session.sessionId)).to.include({ status: 'idle', lastEventSeq: 2 });
+      await fx.store.events.append(session.sessionId, [{ type: 'x', payload: {} }]);
+      expect(await fx.store.sessions.get(session.sessionId)).to.include({ status: 'idle', lastEventSeq: 3 });
+    });
+
     it('append to an unknown session throws store.not_found', async () => {
       await expectCode(fx.store.events.append(randomUUID(), [{ type: 'x', payload: {} }]), 'store.not_found');
     });

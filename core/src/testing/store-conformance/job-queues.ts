@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { describe, it } from 'mocha';
 import type { Job } from '../../contracts/store.js';
-import { SECOND, MINUTE, HOUR, at, fromNow, tick, enqueueJob, runningJob, type StoreFixture } from './fixtures.js';
+import { SECOND, MINUTE, HOUR, at, fromNow, tick, job, enqueueJob, runningJob, type StoreFixture } from './fixtures.js';
 
 /** Registers the `job queues (per queueKey FIFO)` cases of the Store conformance suite against `fx.store`. */
 export function describeJobQueueCases(fx: StoreFixture): void {
@@ -88,6 +88,26 @@ export function describeJobQueueCases(fx: StoreFixture): void {
       await fx.store.jobs.complete(running.jobId, running.claimToken as string);
       expect(await fx.store.jobs.queuePosition(second.jobId)).to.equal(0);
       expect(await fx.store.jobs.queuePosition(third.jobId)).to.equal(1);
+    });
+
+    it('enqueue returns the queue position, as queuePosition counts it', async () => {
+      const first = await fx.store.jobs.enqueue(job({ queueKey: 'q' }));
+      await tick();
+      const second = await fx.store.jobs.enqueue(job({ queueKey: 'q' }));
+      const loose = await fx.store.jobs.enqueue(job());
+      expect([first.queuePosition, second.queuePosition, loose.queuePosition]).to.deep.equal([0, 1, 0]);
+      const repeat = await fx.store.jobs.enqueue(job({ queueKey: 'q', idempotencyKey: second.job.idempotencyKey }));
+      expect(repeat).to.deep.include({ created: false, queuePosition: 1 });
+      const running = (await claim()) as Job;
+      await fx.store.jobs.complete(running.jobId, running.claimToken as string);
+      const third = await fx.store.jobs.enqueue(job({ queueKey: 'q' }));
+      expect(third.queuePosition).to.equal(1);
+      expect(third.queuePosition).to.equal(await fx.store.jobs.queuePosition(third.job.jobId));
+    });
+
+    it('concurrent enqueues into one queue get distinct positions 0..n-1', async () => {
+      const results = await Promise.all(Array.from({ length: 6 }, () => fx.store.jobs.enqueue(job({ queueKey: 'q' }))));
+      expect(results.map((r) => r.queuePosition).sort()).to.deep.equal([0, 1, 2, 3, 4, 5]);
     });
   });
 }

@@ -234,5 +234,35 @@ export function describeJobCases(fx: StoreFixture): void {
       await enqueueJob(fx.store, { runAt: fromNow(HOUR) });
       expect(await fx.store.jobs.countByStatus()).to.deep.equal({ pending: 2, running: 1, completed: 1, failed: 1, dead: 1 });
     });
+
+    it('enqueue appends sessionEvents atomically, only when the job is created, with its jobId', async () => {
+      const session = await newSession(fx.store);
+      const input = job({ sessionId: session.sessionId, queueKey: session.sessionId, sessionEvents: [
+        { type: 'user.message', payload: { text: 'hi' }, traceId: 'trace-1' },
+        { type: 'note', payload: {} },
+      ] });
+      const { job: created } = await fx.store.jobs.enqueue(input);
+      const events = await fx.store.events.list(session.sessionId, { afterSeq: 1 });
+      expect(events.map((e) => [e.seq, e.type, e.payload, e.traceId])).to.deep.equal([
+        [2, 'user.message', { text: 'hi', jobId: created.jobId }, 'trace-1'],
+        [3, 'note', { jobId: created.jobId }, null],
+      ]);
+      expect(await fx.store.sessions.get(session.sessionId)).to.include({ lastEventSeq: 3 });
+      expect((await fx.store.jobs.enqueue(input)).created).to.equal(false);
+      expect(await fx.store.events.list(session.sessionId, { afterSeq: 3 })).to.deep.equal([]);
+    });
+
+    it('enqueue with sessionEvents for an unknown session is store.not_found and stores no job', async () => {
+      const input = job({ sessionId: randomUUID(), sessionEvents: [{ type: 'user.message', payload: {} }] });
+      await expectCode(fx.store.jobs.enqueue(input), 'store.not_found');
+      expect(await fx.store.jobs.list()).to.deep.equal([]);
+    });
+
+    it('concurrent enqueues with sessionEvents keep the session\'s seqs gapless', async () => {
+      const session = await newSession(fx.store);
+      await Promise.all(Array.from({ length: 8 }, (_, i) =>
+        fx.store.jobs.enqueue(job({ sessionId: session.sessionId, queueKey: session.sessionId, sessionEvents: [{ type: 'user.message', payload: { i } }] }))));
+      expect(ids(await fx.store.events.list(session.sessionId), 'seq')).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    });
   });
 }

@@ -27,6 +27,14 @@ export function describeSessionCases(fx: StoreFixture): void {
       expect(events[0]).to.include({ sessionId: session.sessionId, seq: 1, type: 'session.created' });
     });
 
+    it('findOrCreate returns an existing session unchanged', async () => {
+      const { session } = await fx.store.sessions.findOrCreate(thread({ title: 'First' }));
+      await tick();
+      const again = await fx.store.sessions.findOrCreate(thread({ title: 'Second' }));
+      expect(again.created).to.equal(false);
+      expect(again.session).to.deep.equal(session);
+    });
+
     it('findByThread returns the thread\'s session and never creates one', async () => {
       expect(await fx.store.sessions.findByThread(thread({ threadId: 't-9' }))).to.equal(null);
       expect(await fx.store.sessions.list()).to.have.length(0);
