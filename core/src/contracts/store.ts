@@ -160,6 +160,16 @@ export interface InboundRepository {
 export const JOB_KINDS = ['prompt', 'workflow', 'watch', 'team_task'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 export type JobStatus = 'pending' | 'running' | 'completed' | 'failed' | 'dead';
+export const JOB_STATUSES: readonly JobStatus[] = ['pending', 'running', 'completed', 'failed', 'dead'];
+/** `maxAttempts` of a job enqueued without one. */
+export const DEFAULT_JOB_MAX_ATTEMPTS = 3;
+
+export interface JobClaimOptions {
+  workerId: string;
+  leaseMs: number;
+  kinds?: readonly JobKind[];
+  now?: Date;
+}
 
 export interface Job {
   jobId: string;
@@ -217,7 +227,7 @@ export interface JobRepository {
    * that queue holds a live lease. Claiming increments `attempts`; an expired job already at
    * `maxAttempts` becomes `dead` instead.
    */
-  claim(options: { workerId: string; leaseMs: number; kinds?: readonly JobKind[]; now?: Date }): Promise<Job | null>;
+  claim(options: JobClaimOptions): Promise<Job | null>;
   /** Extends the lease; throws `store.stale_claim` if the claim was lost. */
   heartbeat(jobId: string, token: string, leaseMs: number): Promise<Job>;
   complete(jobId: string, token: string, result?: JsonObject): Promise<Job>;
@@ -236,6 +246,16 @@ export interface JobRepository {
 // ---- deliveries outbox --------------------------------------------------------------------
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'dead';
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'sending', 'sent', 'dead'];
+/** `maxAttempts` of a delivery enqueued without one. */
+export const DEFAULT_DELIVERY_MAX_ATTEMPTS = 5;
+
+export interface DeliveryClaimOptions {
+  workerId: string;
+  leaseMs: number;
+  now?: Date;
+  excludeInstances?: readonly string[];
+}
 export type DeliveryPurpose = 'reply' | 'notice' | 'error';
 
 export interface DeliveryChunk {
@@ -304,7 +324,7 @@ export interface DeliveryRepository {
   /** Idempotent by `deliveryId`. */
   enqueue(delivery: NewDelivery): Promise<{ delivery: Delivery; created: boolean }>;
   /** Claims a due delivery (`pending` and due, or `sending` with an expired lease); increments `attempts`. */
-  claim(options: { workerId: string; leaseMs: number; now?: Date; excludeInstances?: readonly string[] }): Promise<Delivery | null>;
+  claim(options: DeliveryClaimOptions): Promise<Delivery | null>;
   /** Records chunk `index` (0-based position in `chunks`; chunk ids count from 1) as sent. */
   markChunkSent(deliveryId: string, token: string, index: number, providerMessageId: string): Promise<Delivery>;
   /**

@@ -1,21 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { StoreNotFound, StoreStaleClaim } from '@cowork-gateway/core';
-import type { Delivery, DeliveryRepository, DeliveryStatus, NewDelivery, SentChunk } from '@cowork-gateway/core';
+import { DEFAULT_DELIVERY_MAX_ATTEMPTS, DELIVERY_STATUSES, StoreNotFound, StoreStaleClaim } from '@cowork-gateway/core';
+import type { Delivery, DeliveryClaimOptions, DeliveryRepository, DeliveryStatus, NewDelivery, SentChunk } from '@cowork-gateway/core';
 import type { DueEntry, MemoryState } from './memory-state.js';
 import { copy, expired, limited, newestFirst, plus } from './rows.js';
 
 /** Attempts a delivery gets when `maxAttempts` is not given. */
-export const DEFAULT_DELIVERY_MAX_ATTEMPTS = 5;
-
-const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'sending', 'sent', 'dead'];
-
-interface ClaimOptions {
-  workerId: string;
-  leaseMs: number;
-  now?: Date;
-  excludeInstances?: readonly string[];
-}
-
 /** The outbox: chunked deliveries claimed under a lease, retried, dead-lettered, requeued. */
 export class MemoryDeliveries implements DeliveryRepository {
   constructor(private readonly state: MemoryState) {}
@@ -31,7 +20,7 @@ export class MemoryDeliveries implements DeliveryRepository {
     return { delivery: copy(delivery), created: true };
   }
 
-  async claim(options: ClaimOptions): Promise<Delivery | null> {
+  async claim(options: DeliveryClaimOptions): Promise<Delivery | null> {
     const now = options.now ?? new Date();
     const excluded = new Set(options.excludeInstances ?? []);
     const next = this.nextDue(now, excluded);

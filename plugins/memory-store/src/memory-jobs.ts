@@ -1,21 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { StoreNotFound, StoreStaleClaim } from '@cowork-gateway/core';
-import type { EnqueuedJob, Job, JobKind, JobRepository, JobStatus, JsonObject, NewJob, Session } from '@cowork-gateway/core';
+import { DEFAULT_JOB_MAX_ATTEMPTS, JOB_STATUSES, StoreNotFound, StoreStaleClaim } from '@cowork-gateway/core';
+import type { EnqueuedJob, Job, JobClaimOptions, JobKind, JobRepository, JobStatus, JsonObject, NewJob, Session } from '@cowork-gateway/core';
 import type { MemoryEvents } from './memory-events.js';
 import type { MemoryState } from './memory-state.js';
 import { copy, expired, limited, newestFirst, plus } from './rows.js';
 
 /** Attempts a job gets when `maxAttempts` is not given (upstream: dead once attempts reach 3). */
-export const DEFAULT_JOB_MAX_ATTEMPTS = 3;
-
-const JOB_STATUSES: readonly JobStatus[] = ['pending', 'running', 'completed', 'failed', 'dead'];
-
-interface ClaimOptions {
-  workerId: string;
-  leaseMs: number;
-  kinds?: readonly JobKind[];
-  now?: Date;
-}
 
 /**
  * The job queue. A claim looks only at unfinished jobs (an index kept in {@link MemoryState});
@@ -44,7 +34,7 @@ export class MemoryJobs implements JobRepository {
     return { job: copy(job), created: true, queuePosition: await this.queuePosition(job.jobId) };
   }
 
-  async claim(options: ClaimOptions): Promise<Job | null> {
+  async claim(options: JobClaimOptions): Promise<Job | null> {
     const now = options.now ?? new Date();
     for (let job = this.nextDue(now, options.kinds); job; job = this.nextDue(now, options.kinds)) {
       if (job.attempts < job.maxAttempts) return copy(take(job, options, now));
@@ -192,7 +182,7 @@ function due(job: Job, now: Date): boolean {
   return job.status === 'running' && expired(job.leaseExpiresAt, now);
 }
 
-function take(job: Job, options: ClaimOptions, now: Date): Job {
+function take(job: Job, options: JobClaimOptions, now: Date): Job {
   job.status = 'running';
   job.attempts += 1;
   job.claimedBy = options.workerId;

@@ -1,21 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { StoreNotFound, StoreStaleClaim } from '@cowork-gateway/core';
-import type { Delivery, DeliveryRepository, DeliveryStatus, NewDelivery, SentChunk } from '@cowork-gateway/core';
+import { DEFAULT_DELIVERY_MAX_ATTEMPTS, DELIVERY_STATUSES, StoreNotFound, StoreStaleClaim } from '@cowork-gateway/core';
+import type { Delivery, DeliveryClaimOptions, DeliveryRepository, DeliveryStatus, NewDelivery, SentChunk } from '@cowork-gateway/core';
 import { plus, sqlLimit, type PgDatabase } from './database.js';
 import { toDelivery, type Row, type StoredChunk } from './rows.js';
 
 /** Attempts a delivery gets when `maxAttempts` is not given (as memory-store). */
-export const DEFAULT_DELIVERY_MAX_ATTEMPTS = 5;
-
-const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'sending', 'sent', 'dead'];
-
-interface ClaimOptions {
-  workerId: string;
-  leaseMs: number;
-  now?: Date;
-  excludeInstances?: readonly string[];
-}
-
 /**
  * The outbox: chunked deliveries claimed under a lease, retried, dead-lettered, requeued. A
  * claim (`cg_claim_delivery`) takes the earlier of the first due pending delivery and the first
@@ -46,7 +35,7 @@ export class PgDeliveries implements DeliveryRepository {
     return { delivery: await this.require(input.deliveryId), created: false };
   }
 
-  async claim(options: ClaimOptions): Promise<Delivery | null> {
+  async claim(options: DeliveryClaimOptions): Promise<Delivery | null> {
     const now = options.now ?? this.db.now();
     const excluded = [...(options.excludeInstances ?? [])];
     const [row] = await this.db.sql`

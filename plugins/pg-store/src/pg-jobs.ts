@@ -1,24 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { StoreNotFound, StoreStaleClaim } from '@cowork-gateway/core';
-import type { EnqueuedJob, Job, JobKind, JobRepository, JobStatus, JsonObject, NewJob } from '@cowork-gateway/core';
+import { DEFAULT_JOB_MAX_ATTEMPTS, JOB_STATUSES, StoreNotFound, StoreStaleClaim } from '@cowork-gateway/core';
+import type { EnqueuedJob, Job, JobClaimOptions, JobKind, JobRepository, JobStatus, JsonObject, NewJob } from '@cowork-gateway/core';
 import { plus, sqlLimit, type PgDatabase } from './database.js';
 import { toJob, type Row } from './rows.js';
 
 /** Attempts a job gets when `maxAttempts` is not given (as memory-store). */
-export const DEFAULT_JOB_MAX_ATTEMPTS = 3;
 /** Most exhausted, expired jobs one claim dead-letters before looking again. */
 const BURY_BATCH = 20;
 /** SQLSTATE `cg_enqueue_job_with_events` raises for events of an unknown session. */
 const SESSION_MISSING = 'P0002';
-
-const JOB_STATUSES: readonly JobStatus[] = ['pending', 'running', 'completed', 'failed', 'dead'];
-
-interface ClaimOptions {
-  workerId: string;
-  leaseMs: number;
-  kinds?: readonly JobKind[];
-  now?: Date;
-}
 
 /**
  * The job queue. A claim is one statement (`cg_claim_job`, migrations 0003–0005): it locks
@@ -71,7 +61,7 @@ export class PgJobs implements JobRepository {
   }
 
   /** One statement (`cg_claim_job_or_bury`): exhausted, expired jobs met on the way are buried. */
-  async claim(options: ClaimOptions): Promise<Job | null> {
+  async claim(options: JobClaimOptions): Promise<Job | null> {
     const now = options.now ?? this.db.now();
     const kinds = options.kinds === undefined ? null : [...options.kinds];
     const [row] = await this.db.sql`
