@@ -58,10 +58,11 @@ export const OpenCodeInteractionNotFound = defineError<{ interactionId: string }
 
 export const OpenCodeBinaryNotFound = defineError<{ tried: string }>({
   code: 'opencode.binary_not_found',
-  status: 500,
+  status: 400,
   message: ({ tried }) =>
-    `opencode.binary_not_found: cannot find the opencode binary (${tried}); install opencode-ai (npm i opencode-ai) ` +
-    'or set the executor option managed.command, or set url to use a running server',
+    `opencode.binary_not_found: cannot find the opencode binary (${tried}); install opencode-ai (npm i opencode-ai), ` +
+    'set the executor option managed.command, or use a running server (url; in the Standalone Gateway ' +
+    'OPEN_COWORK_STANDALONE_GATEWAY_OPENCODE_URL, or OPENCODE_MANAGED=false to run without an executor)',
 });
 
 export const OpenCodeStartFailed = defineError<{ reason: string }>({
