@@ -275,6 +275,22 @@ class ProviderHarness<F> implements ProviderProbe {
 
 // ---- helpers ----------------------------------------------------------------------------------
 
+/** A polling-only provider has no webhook handler, or one that refuses with a 4xx GatewayError. */
+async function expectNoWebhookAccepted(provider: Provider): Promise<void> {
+  if (!provider.handleWebhook) return;
+  const body = { update_id: 1, message: { text: 'hello' } };
+  const request: WebhookRequest = {
+    method: 'POST',
+    path: `/webhooks/${provider.id}`,
+    headers: { 'content-type': 'application/json' },
+    rawBody: Buffer.from(JSON.stringify(body)),
+    body,
+    sourceIp: '127.0.0.1',
+  };
+  const error = await rejection(provider.handleWebhook(request), 'a polling-only provider handling a webhook');
+  expect(isGatewayError(error) && error.status >= 400 && error.status < 500, `a 4xx GatewayError, got ${String(error)}`).to.equal(true);
+}
+
 /** Awaits `promise` and returns what it rejected with; fails when it resolves. */
 async function rejection(promise: Promise<unknown>, what: string): Promise<unknown> {
   try {
@@ -371,10 +387,10 @@ const lifecycle: ProviderCheck = {
 
 const declaredInbound: ProviderCheck = {
   id: 'declared-inbound',
-  title: 'implements and proves the webhook inbound it declares',
+  title: 'implements the webhook inbound it declares; a polling-only provider accepts no webhook',
   async run(probe) {
     const provider = await probe.provider();
-    if (provider.capabilities.inbound === 'polling') probe.skip('the provider declares polling inbound only');
+    if (provider.capabilities.inbound === 'polling') return expectNoWebhookAccepted(provider);
     expect(provider.handleWebhook, 'a webhook provider implements handleWebhook').to.be.a('function');
     expect(() => probe.inboundRequest(CONFORMANCE_SAMPLE), 'the descriptor gives inboundRequest for a webhook provider').not.to.throw();
   },
@@ -485,10 +501,9 @@ const sendsMaxLength: ProviderCheck = {
 
 const sendsButtons: ProviderCheck = {
   id: 'send-buttons',
-  title: 'sends a message with a row of three buttons (buttons: true)',
+  title: 'sends a message with a row of three buttons (without buttons: sends its text)',
   async run(probe) {
     const provider = await probe.provider();
-    if (!provider.capabilities.buttons) probe.skip('the provider does not declare buttons');
     const row: OutboundButton[] = [
       { label: 'Approve', value: 'conformance:approve', style: 'primary' },
       { label: 'Deny', value: 'conformance:deny', style: 'danger' },
