@@ -43,13 +43,21 @@ export interface GatewayErrorClass<P> {
 /** Registry of every code defined through {@link defineError}, for docs and tests. */
 export const errorRegistry = new Map<string, { status: number }>();
 
+/**
+ * Adds a code to {@link errorRegistry} for a GatewayError subclass whose code is chosen at
+ * construction (DeliveryError's `delivery.<kind>`), so it is documented like the rest.
+ */
+export function registerErrorCode(code: string, status: number): void {
+  errorRegistry.set(code, { status });
+}
+
 /** Defines an error class with a stable code, HTTP status and a typed message function. */
 export function defineError<P = void>(spec: {
   code: string;
   status: number;
   message: (params: P) => string;
 }): GatewayErrorClass<P> {
-  errorRegistry.set(spec.code, { status: spec.status });
+  registerErrorCode(spec.code, spec.status);
   const Defined = class extends GatewayError {
     static readonly code = spec.code;
     static readonly status = spec.status;

@@ -29,6 +29,9 @@ export {
   type ProviderContext,
   type ProviderCursor,
   type FetchedAttachment,
+  type OutboundFile,
+  type SendFileOptions,
+  type EditOptions,
   type Provider,
   type DeliveryFailureClass,
 } from './contracts/provider.js';
@@ -97,6 +100,9 @@ export {
 } from './contracts/store.js';
 export {
   type Notice,
+  type ButtonAction,
+  type RenderedButton,
+  type RenderedChunk,
   type RenderedMessage,
   type Renderer,
 } from './contracts/renderer.js';
@@ -104,6 +110,7 @@ export {
   GatewayError,
   errorRegistry,
   defineError,
+  registerErrorCode,
   isGatewayError,
   ConfigInvalid,
   ConfigFileUnreadable,

@@ -82,7 +82,7 @@ class BrokenProvider implements Provider {
 
   constructor(private readonly flaw: Flaw, private readonly instance: InstanceInfo, private readonly fake: BrokenFake) {
     const maxTextLength = flaw === 'tiny-limit' ? 0 : 1000;
-    this.capabilities = { maxTextLength, threads: false, buttons: false, edits: false, files: false, markdownDialect: 'plain', inbound: 'webhook' };
+    this.capabilities = { maxTextLength, threads: false, buttons: false, edits: false, files: false, attachments: false, markdownDialect: 'plain', inbound: 'webhook' };
   }
 
   get id(): string {

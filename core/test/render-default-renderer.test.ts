@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { RuntimeEvent } from '../src/contracts/execution-authority.js';
 import type { ProviderCapabilities } from '../src/contracts/provider.js';
-import { compactInteractionId, permissionButtonValue, questionButtonValue } from '../src/render/button-values.js';
+import { toOutboundMessage } from '../src/kernel/outbox.js';
 import { DefaultRenderer } from '../src/render/default-renderer.js';
 import { conformanceCapabilities, telegramHtmlProblems } from '../src/testing/renderer-conformance.js';
 
@@ -85,9 +85,9 @@ describe('render/DefaultRenderer.renderInteraction', () => {
           format: 'telegram-html',
           buttons: [
             [
-              { label: 'Allow once', value: 'perm:p1:once' },
-              { label: 'Always', value: 'perm:p1:always' },
-              { label: 'Deny', value: 'perm:p1:reject', style: 'danger' },
+              { label: 'Allow once', action: { kind: 'permission', id: 'p1', decision: 'once' } },
+              { label: 'Always', action: { kind: 'permission', id: 'p1', decision: 'always' } },
+              { label: 'Deny', action: { kind: 'permission', id: 'p1', decision: 'reject' }, style: 'danger' },
             ],
           ],
         },
@@ -105,7 +105,12 @@ describe('render/DefaultRenderer.renderInteraction', () => {
     const m = renderer.renderInteraction(question, conformanceCapabilities('slack-mrkdwn', 3000, true));
     expect(m?.key).to.equal('question:q1');
     expect(m?.chunks[0]?.text).to.equal('❓ Which DB?');
-    expect(m?.chunks[0]?.buttons).to.deep.equal([[{ label: 'Postgres', value: 'q:q1:0' }], [{ label: 'SQLite', value: 'q:q1:1' }]]);
+    expect(m?.chunks[0]?.buttons).to.deep.equal([
+      [{ label: 'Postgres', action: { kind: 'question', id: 'q1', option: 0 } }],
+      [{ label: 'SQLite', action: { kind: 'question', id: 'q1', option: 1 } }],
+    ]);
+    // The kernel encodes the actions into the values providers carry (wire format unchanged).
+    expect(toOutboundMessage(m!.chunks[0]!).buttons).to.deep.equal([[{ label: 'Postgres', value: 'q:q1:0' }], [{ label: 'SQLite', value: 'q:q1:1' }]]);
   });
 
   it('renders a question as a numbered list without buttons', () => {
@@ -132,36 +137,17 @@ describe('render/DefaultRenderer.renderInteraction', () => {
     m?.chunks.forEach((c, i) => expect(c.buttons === undefined, String(i)).to.equal(i < (m?.chunks.length ?? 0) - 1));
   });
 
-  it('keeps button values within 64 bytes for long ids', () => {
+  it('keeps button values within 64 bytes for long ids once the kernel encodes them', () => {
     const id = 'é'.repeat(40);
     const m = renderer.renderInteraction({ ...permission, interactionId: id }, telegram);
-    for (const b of m?.chunks[0]?.buttons?.flat() ?? []) expect(Buffer.byteLength(b.value)).to.be.at.most(64);
+    for (const b of m?.chunks[0]?.buttons?.flat() ?? []) expect(b.action.id).to.equal(id);
+    for (const b of toOutboundMessage(m!.chunks[0]!).buttons?.flat() ?? []) expect(Buffer.byteLength(b.value)).to.be.at.most(64);
     expect(m?.key).to.equal(`permission:${id}`);
   });
 
   it('returns null for events that need no answer', () => {
     expect(renderer.renderInteraction({ runId: 'r', type: 'run.started' }, telegram)).to.equal(null);
     expect(renderer.renderInteraction(failed, telegram)).to.equal(null);
-  });
-});
-
-describe('render/button-values', () => {
-  it('keeps ids that fit and hashes the others deterministically', () => {
-    expect(permissionButtonValue('abc', 'always')).to.equal('perm:abc:always');
-    expect(compactInteractionId('a'.repeat(52), 12)).to.equal('a'.repeat(52));
-    const hashed = compactInteractionId('a'.repeat(53), 12);
-    expect(hashed).to.match(/^h_[A-Za-z0-9_-]{22}$/);
-    expect(compactInteractionId('a'.repeat(53), 12)).to.equal(hashed);
-    expect(compactInteractionId('b'.repeat(53), 12)).to.not.equal(hashed);
-  });
-
-  it('compacts a question id the same way for every option', () => {
-    const id = 'q'.repeat(60);
-    const values = [0, 1, 10, 11].map((i) => questionButtonValue(id, i, 12));
-    const ids = values.map((v) => v.split(':')[1]);
-    expect(new Set(ids).size).to.equal(1);
-    for (const v of values) expect(Buffer.byteLength(v)).to.be.at.most(64);
-    expect(questionButtonValue('q1', 0, 0)).to.equal('q:q1:0');
   });
 });
 

@@ -1,5 +1,6 @@
 import type { ComponentHealth } from './common.js';
 import type { Logger } from '../logging.js';
+import { GatewayError, registerErrorCode } from '../errors.js';
 
 /** What a prompt carries to the agent. */
 export interface PromptInput {
@@ -79,11 +80,17 @@ export interface ExecutionAuthority {
   abort(runId: string): Promise<void>;
 }
 
-/** Thrown by executors when the runtime cannot be reached; the kernel retries the job later. */
-export class ExecutorUnavailableError extends Error {
-  readonly code = 'executor.unavailable';
+registerErrorCode('executor.unavailable', 503);
+
+/**
+ * Thrown by executors when the runtime cannot be reached; the kernel retries the job later. A
+ * {@link GatewayError} with code `executor.unavailable` and status 503.
+ */
+export class ExecutorUnavailableError extends GatewayError {
+  static readonly code = 'executor.unavailable';
+  static readonly status = 503;
   constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(ExecutorUnavailableError.code, message, ExecutorUnavailableError.status, options.cause === undefined ? {} : { cause: options.cause });
     this.name = 'ExecutorUnavailableError';
   }
 }

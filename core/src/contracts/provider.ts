@@ -1,7 +1,13 @@
 import type { ComponentHealth, JsonObject } from './common.js';
+import { GatewayError, registerErrorCode } from '../errors.js';
 import type { Logger } from '../logging.js';
 
-/** What a channel can do; the renderer and the kernel adapt to it, callers never probe methods. */
+/**
+ * What a channel can do; the renderer and the kernel adapt to it, callers never probe methods.
+ * Each optional method of {@link Provider} belongs to one flag: `attachments` ↔ `fetchAttachment`,
+ * `edits` ↔ `edit`, `files` ↔ `sendFile`. A provider has the method exactly when it declares the
+ * flag (the provider conformance suite checks both ways).
+ */
 export interface ProviderCapabilities {
   /** Longest text one message may carry, in characters (Telegram 4096, Slack ~40000). */
   maxTextLength: number;
@@ -9,10 +15,12 @@ export interface ProviderCapabilities {
   threads: boolean;
   /** Inline buttons can be attached to a message. */
   buttons: boolean;
-  /** Sent messages can be edited in place. */
+  /** Sent messages can be edited in place with {@link Provider.edit}. */
   edits: boolean;
-  /** Files can be sent. */
+  /** Files can be sent with {@link Provider.sendFile}. */
   files: boolean;
+  /** Inbound attachments' bytes can be fetched with {@link Provider.fetchAttachment}. */
+  attachments: boolean;
   /** The formatting dialect the renderer should produce. */
   markdownDialect: 'plain' | 'telegram-html' | 'slack-mrkdwn' | 'markdown';
   /** How inbound events arrive. */
@@ -59,6 +67,12 @@ export interface InboundEvent {
   attachments: InboundAttachment[];
   interaction?: InboundInteraction;
   receivedAt: Date;
+  /**
+   * Provider-owned data the reply needs (a Slack `response_url`, an email `References` chain):
+   * opaque JSON the kernel copies to the reply's {@link DeliveryTarget.replyContext} and stores
+   * with every delivery, so it survives restarts. Never secrets: it is persisted as given.
+   */
+  replyContext?: JsonObject;
 }
 
 /** Where an outbound message goes: the originating chat and thread. */
@@ -67,6 +81,8 @@ export interface DeliveryTarget {
   chatId: string;
   threadId?: string;
   replyToMessageId?: string;
+  /** The {@link InboundEvent.replyContext} of the event this message answers, unchanged. */
+  replyContext?: JsonObject;
 }
 
 /** A button on an outbound message. */
@@ -138,6 +154,29 @@ export interface ProviderCursor {
   save(value: string): Promise<void>;
 }
 
+/** A file to send with {@link Provider.sendFile}. */
+export interface OutboundFile {
+  bytes: Uint8Array;
+  filename: string;
+  mimeType?: string;
+}
+
+/** Options of {@link Provider.sendFile}. */
+export interface SendFileOptions {
+  /** Idempotency key of this file message, as for {@link SendOptions.deliveryId}. */
+  deliveryId: string;
+  /** Short text shown with the file. */
+  caption?: string;
+  traceId?: string;
+}
+
+/** Options of {@link Provider.edit}. */
+export interface EditOptions {
+  /** Idempotency key of this edit, as for {@link SendOptions.deliveryId}. */
+  deliveryId: string;
+  traceId?: string;
+}
+
 /** The bytes of an inbound attachment, fetched through the provider. */
 export interface FetchedAttachment {
   bytes: Buffer;
@@ -168,7 +207,7 @@ export interface Provider {
 
   /**
    * Fetches an inbound attachment's bytes, refusing more than `maxBytes` (throws a GatewayError
-   * with a code ending in `attachment_too_large`). Absent when the provider has no files.
+   * with a code ending in `attachment_too_large`). Present exactly when `capabilities.attachments`.
    */
   fetchAttachment?(attachment: InboundAttachment, options: { maxBytes: number; signal?: AbortSignal }): Promise<FetchedAttachment>;
 
@@ -178,6 +217,19 @@ export interface Provider {
    * kernel does next; any other error counts as transient.
    */
   send(target: DeliveryTarget, message: OutboundMessage, options: SendOptions): Promise<SendResult>;
+
+  /**
+   * Replaces the text and buttons of a message this instance sent (`providerMessageId` from
+   * {@link send}); an edit to the same content succeeds. Failures are classified like `send`.
+   * Present exactly when `capabilities.edits`; without it the kernel sends a new message.
+   */
+  edit?(target: DeliveryTarget, providerMessageId: string, message: OutboundMessage, options: EditOptions): Promise<SendResult>;
+
+  /**
+   * Sends a file to the target, with an optional caption. Failures are classified like `send`.
+   * Present exactly when `capabilities.files`.
+   */
+  sendFile?(target: DeliveryTarget, file: OutboundFile, options: SendFileOptions): Promise<SendResult>;
 }
 
 /** How a failed send should be treated by the delivery worker. */
@@ -186,15 +238,24 @@ export type DeliveryFailureClass =
   | { kind: 'rate_limited'; retryAfterMs: number }
   | { kind: 'permanent' };
 
-/** The error providers throw from `send` to classify a failure. */
-export class DeliveryError extends Error {
+/** HTTP-style status of each failure class (a provider failure is a bad gateway, not bad input). */
+const DELIVERY_STATUS: Record<DeliveryFailureClass['kind'], number> = { transient: 503, rate_limited: 429, permanent: 502 };
+
+registerErrorCode('delivery.transient', DELIVERY_STATUS.transient);
+registerErrorCode('delivery.rate_limited', DELIVERY_STATUS.rate_limited);
+registerErrorCode('delivery.permanent', DELIVERY_STATUS.permanent);
+
+/**
+ * The error providers throw from `send` (and `edit`, `sendFile`) to classify a failure. A
+ * {@link GatewayError}: its code is `delivery.<kind>` unless the provider gives its own
+ * (`telegram.send_forbidden`), and its status follows the class (503, 429, 502).
+ */
+export class DeliveryError extends GatewayError {
   readonly classification: DeliveryFailureClass;
-  readonly code: string;
   constructor(message: string, classification: DeliveryFailureClass, options: { code?: string; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(options.code ?? `delivery.${classification.kind}`, message, DELIVERY_STATUS[classification.kind], options.cause === undefined ? {} : { cause: options.cause });
     this.name = 'DeliveryError';
     this.classification = classification;
-    this.code = options.code ?? `delivery.${classification.kind}`;
   }
 }
 

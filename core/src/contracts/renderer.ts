@@ -1,4 +1,4 @@
-import type { OutboundMessage, ProviderCapabilities } from './provider.js';
+import type { OutboundButton, ProviderCapabilities } from './provider.js';
 import type { RuntimeEvent } from './execution-authority.js';
 
 /** Something the gateway itself tells a sender (not agent output). */
@@ -12,12 +12,40 @@ export type Notice =
   /** The outcome of a button press or /approve, /deny, /answer command. */
   | { kind: 'interaction'; outcome: 'answered' | 'not_pending' | 'not_allowed'; summary: string };
 
+/**
+ * What pressing a button does: answer a pending permission request (`decision`) or pick option
+ * `option` (index from 0) of a pending question. `id` is the interaction id of the runtime event
+ * the button answers. The kernel turns an action into the opaque, at most 64-byte
+ * {@link OutboundButton.value} providers carry, and decodes a pressed value back; renderers never
+ * build values themselves.
+ */
+export type ButtonAction =
+  | { kind: 'permission'; id: string; decision: 'once' | 'always' | 'reject' }
+  | { kind: 'question'; id: string; option: number };
+
+/** A button as a renderer produces it: a label and a typed {@link ButtonAction}. */
+export interface RenderedButton {
+  label: string;
+  action: ButtonAction;
+  style?: OutboundButton['style'];
+}
+
+/**
+ * One provider-sized chunk of a rendered message: text already in the provider's dialect and
+ * within its `maxTextLength`, with button rows (only when the provider has `buttons`).
+ */
+export interface RenderedChunk {
+  text: string;
+  format: ProviderCapabilities['markdownDialect'];
+  buttons?: RenderedButton[][];
+}
+
 /** One logical outbound message, already formatted and split into provider-sized chunks. */
 export interface RenderedMessage {
   /** Suffix that makes the delivery id unique within a run: `reply`, `permission:<id>`. */
   key: string;
   purpose: 'reply' | 'notice' | 'error';
-  chunks: OutboundMessage[];
+  chunks: RenderedChunk[];
 }
 
 /**

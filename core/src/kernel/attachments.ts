@@ -36,10 +36,11 @@ export async function fetchPromptAttachments(
 
 async function fetchOne(kernel: KernelContext, job: Job, session: Session, attachment: InboundAttachment, index: number, target: DeliveryTarget): Promise<PromptAttachment> {
   const provider = kernel.providers.get(target.instance);
-  if (!provider?.fetchAttachment) throw new Error('this channel cannot fetch files');
+  // The declared capability decides (the conformance suite ties it to the method); never probe.
+  if (!provider?.capabilities.attachments) throw new Error('this channel cannot fetch files');
   const maxBytes = kernel.settings.attachmentMaxBytes;
   if (attachment.sizeBytes !== undefined && attachment.sizeBytes > maxBytes) throw new Error(`it is larger than the ${formatBytes(maxBytes)} limit`);
-  const file = await provider.fetchAttachment(attachment, { maxBytes });
+  const file = await provider.fetchAttachment!(attachment, { maxBytes });
   const mimeType = file.mimeType ?? attachment.mimeType ?? 'application/octet-stream';
   const artifact = await kernel.store.artifacts.record({
     artifactId: `${job.jobId}:attachment:${index}`,

@@ -3,7 +3,7 @@ import type { InteractionAnswer } from '../contracts/execution-authority.js';
 import type { DeliveryTarget, InboundEvent } from '../contracts/provider.js';
 import type { Session, SessionEvent } from '../contracts/store.js';
 import { isGatewayError } from '../errors.js';
-import { permissionButtonValue, questionButtonValue } from '../render/button-values.js';
+import { decodeButtonValue, interactionIdMatches } from './button-codec.js';
 import type { KernelContext } from './context.js';
 import { toJson } from './json.js';
 
@@ -25,7 +25,7 @@ export type InteractionIntent =
  * the event is none of these and should be treated as a prompt.
  */
 export function parseInteractionIntent(event: InboundEvent): InteractionIntent | null {
-  if (event.kind === 'interaction' && event.interaction) return parseButtonValue(event.interaction.value);
+  if (event.kind === 'interaction' && event.interaction) return intentOfButton(event.interaction.value);
   const text = (event.text ?? '').trim();
   const match = /^\/(approve|deny|answer)(?:@\S+)?\s+(\S+)(?:\s+([\s\S]+))?$/i.exec(text);
   if (!match) return null;
@@ -37,12 +37,12 @@ export function parseInteractionIntent(event: InboundEvent): InteractionIntent |
   return number === undefined ? { kind: 'question', ref, text: rest.trim() } : { kind: 'question', ref, index: number };
 }
 
-function parseButtonValue(value: string): InteractionIntent | null {
-  const permission = /^perm:(.+):(once|always|reject)$/.exec(value);
-  if (permission) return { kind: 'permission', ref: permission[1]!, decision: permission[2] as 'once' | 'always' | 'reject' };
-  const question = /^q:(.+):(\d+)$/.exec(value);
-  if (question) return { kind: 'question', ref: question[1]!, index: Number(question[2]) };
-  return null;
+/** A pressed button, decoded by the kernel's button codec (the renderer only made an action). */
+function intentOfButton(value: string): InteractionIntent | null {
+  const action = decodeButtonValue(value);
+  if (action === null) return null;
+  if (action.kind === 'permission') return { kind: 'permission', ref: action.id, decision: action.decision };
+  return { kind: 'question', ref: action.id, index: action.option };
 }
 
 /**
@@ -116,9 +116,7 @@ function asRequest(event: SessionEvent): PendingRequest | null {
 
 /** A reference matches the full id (typed commands) or the id as compacted into a button value. */
 function matches(request: PendingRequest, intent: InteractionIntent): boolean {
-  if (request.interactionId === intent.ref) return true;
-  if (intent.kind === 'permission') return permissionButtonValue(request.interactionId, 'once') === `perm:${intent.ref}:once`;
-  return questionButtonValue(request.interactionId, 0, request.options.length) === `q:${intent.ref}:0`;
+  return interactionIdMatches(request.interactionId, intent.ref);
 }
 
 function toAnswer(intent: InteractionIntent, request: PendingRequest): InteractionAnswer | null {

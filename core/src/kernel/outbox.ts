@@ -1,6 +1,7 @@
-import type { DeliveryTarget } from '../contracts/provider.js';
-import type { RenderedMessage } from '../contracts/renderer.js';
+import type { DeliveryTarget, OutboundMessage } from '../contracts/provider.js';
+import type { RenderedChunk, RenderedMessage } from '../contracts/renderer.js';
 import type { Delivery, Store } from '../contracts/store.js';
+import { encodeButtons } from './button-codec.js';
 
 /** Chunk ids of a delivery: `<deliveryId>:chunk:<n>`, n from 1, deterministic. */
 export function chunkIdsFor(deliveryId: string, count: number): string[] {
@@ -21,7 +22,18 @@ export interface EnqueueRenderedOptions {
 }
 
 /**
- * Puts rendered messages in the deliveries outbox. Idempotent: the same prefix and message key
+ * The provider-facing form of a rendered chunk: each button's action encoded into its opaque
+ * value (at most 64 bytes). Throws `render.button_invalid` for a malformed action.
+ */
+export function toOutboundMessage(chunk: RenderedChunk): OutboundMessage {
+  const message: OutboundMessage = { text: chunk.text, format: chunk.format };
+  if (chunk.buttons !== undefined) message.buttons = encodeButtons(chunk.buttons);
+  return message;
+}
+
+/**
+ * Puts rendered messages in the deliveries outbox, with button actions encoded into values, so
+ * stored chunks are exactly what the provider is sent. Idempotent: the same prefix and message key
  * give the same delivery id, so re-rendering after a crash never sends twice.
  */
 export async function enqueueRendered(
@@ -36,7 +48,7 @@ export async function enqueueRendered(
       instance: options.target.instance,
       target: options.target,
       purpose: message.purpose,
-      chunks: message.chunks.map((chunk, i) => ({ chunkId: chunkIds[i]!, message: chunk })),
+      chunks: message.chunks.map((chunk, i) => ({ chunkId: chunkIds[i]!, message: toOutboundMessage(chunk) })),
       sessionId: options.sessionId,
       jobId: options.jobId,
       traceId: options.traceId,

@@ -1,7 +1,6 @@
 import type { RuntimeEvent } from '../contracts/execution-authority.js';
-import type { OutboundButton, OutboundMessage, ProviderCapabilities } from '../contracts/provider.js';
-import type { Notice, RenderedMessage, Renderer } from '../contracts/renderer.js';
-import { permissionButtonValue, questionButtonValue } from './button-values.js';
+import type { ProviderCapabilities } from '../contracts/provider.js';
+import type { Notice, RenderedButton, RenderedChunk, RenderedMessage, Renderer } from '../contracts/renderer.js';
 import { coalesceFinalText } from './coalesce.js';
 import { closeOpenFence } from './fences.js';
 import { formatMarkdown } from './format.js';
@@ -28,7 +27,8 @@ const MAX_BUTTON_LABEL = 64;
  * re-sent), a failure notice for failed runs, permission and question cards with buttons
  * where the provider has them and `/approve`, `/deny`, `/answer` hints where not, and gateway
  * notices. Everything is formatted for `markdownDialect`, split to `maxTextLength` (which must
- * be an integer ≥ 32), and buttons go on the last chunk only. Output is deterministic.
+ * be an integer ≥ 32), and buttons (typed actions; the kernel encodes them) go on the last chunk
+ * only. Output is deterministic.
  */
 export class DefaultRenderer implements Renderer {
   readonly id = 'default';
@@ -62,10 +62,10 @@ function renderPermission(event: PermissionEvent, caps: ProviderCapabilities): R
   const text = permissionText(event.title, event.detail);
   const key = `permission:${id}`;
   if (!caps.buttons) return message(key, 'notice', `${text}\n${permissionFallbackText(id)}`, caps);
-  const row: OutboundButton[] = [
-    { label: 'Allow once', value: permissionButtonValue(id, 'once') },
-    { label: 'Always', value: permissionButtonValue(id, 'always') },
-    { label: 'Deny', value: permissionButtonValue(id, 'reject'), style: 'danger' },
+  const row: RenderedButton[] = [
+    { label: 'Allow once', action: { kind: 'permission', id, decision: 'once' } },
+    { label: 'Always', action: { kind: 'permission', id, decision: 'always' } },
+    { label: 'Deny', action: { kind: 'permission', id, decision: 'reject' }, style: 'danger' },
   ];
   return message(key, 'notice', text, caps, [row]);
 }
@@ -77,8 +77,8 @@ function renderQuestion(event: QuestionEvent, caps: ProviderCapabilities): Rende
   if (!caps.buttons || event.options.length === 0) {
     return message(key, 'notice', `${text}\n${questionFallbackText(id, event.options)}`, caps);
   }
-  const rows = event.options.map((option, i) => [
-    { label: buttonLabel(option, i), value: questionButtonValue(id, i, event.options.length) },
+  const rows = event.options.map((option, i): RenderedButton[] => [
+    { label: buttonLabel(option, i), action: { kind: 'question', id, option: i } },
   ]);
   return message(key, 'notice', text, caps, rows);
 }
@@ -99,11 +99,11 @@ function message(
   purpose: Purpose,
   markdown: string,
   caps: ProviderCapabilities,
-  buttons?: OutboundButton[][],
+  buttons?: RenderedButton[][],
 ): RenderedMessage {
   const format = caps.markdownDialect;
   const texts = splitFormatted(formatMarkdown(markdown, format), format, caps.maxTextLength);
-  const chunks = texts.map((text, i): OutboundMessage => {
+  const chunks = texts.map((text, i): RenderedChunk => {
     const last = i === texts.length - 1;
     return last && buttons !== undefined ? { text, format, buttons } : { text, format };
   });

@@ -14,10 +14,5 @@ export { formatTelegramHtml } from './format-telegram-html.js';
 export { formatSlackMrkdwn } from './format-slack-mrkdwn.js';
 export { formatPlain } from './format-plain.js';
 export { escapeMarkdown } from './escape.js';
-export {
-  MAX_BUTTON_VALUE_BYTES,
-  compactInteractionId,
-  permissionButtonValue,
-  questionButtonValue,
-} from './button-values.js';
+export { MAX_BUTTON_VALUE_BYTES, compactInteractionId, hashedInteractionId } from './button-values.js';
 export { DefaultRenderer } from './default-renderer.js';

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import ipaddr from 'ipaddr.js';
 import * as v from 'valibot';
-import type { ComponentHealth } from '../contracts/common.js';
+import type { ComponentHealth, JsonObject } from '../contracts/common.js';
 import {
   DeliveryError,
   type DeliveryTarget,
@@ -53,6 +53,8 @@ export interface FakeInboundPayload {
   interaction?: { id: string; value: string };
   /** Files that came with the message; `content` is what `fetchAttachment` returns. */
   attachments?: { id: string; filename: string; mimeType?: string; content: string }[];
+  /** Becomes the event's `replyContext`, which the kernel hands back on the reply's target. */
+  replyContext?: JsonObject;
 }
 
 /** A message the fake provider sent, as recorded in memory or posted to `deliveryUrl`. */
@@ -90,6 +92,7 @@ export class FakeProvider implements Provider {
       buttons: options.buttons,
       edits: false,
       files: false,
+      attachments: true,
       markdownDialect: options.markdownDialect,
       inbound: 'webhook',
     };
@@ -163,6 +166,7 @@ export class FakeProvider implements Provider {
       }),
       interaction: payload.interaction,
       receivedAt: new Date(),
+      ...(payload.replyContext !== undefined ? { replyContext: payload.replyContext } : {}),
     };
   }
 }
@@ -181,6 +185,9 @@ function parsePayload(body: unknown, instance: string): FakeInboundPayload {
     }
   }
   if (b.text !== undefined && typeof b.text !== 'string') throw new WebhookPayloadInvalid({ instance, reason: '"text" must be a string' });
+  if (b.replyContext !== undefined && (typeof b.replyContext !== 'object' || b.replyContext === null || Array.isArray(b.replyContext))) {
+    throw new WebhookPayloadInvalid({ instance, reason: '"replyContext" must be a JSON object' });
+  }
   return b as unknown as FakeInboundPayload;
 }
 

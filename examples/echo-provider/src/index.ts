@@ -45,7 +45,7 @@ const RELAY_OPTIONS = token<RelayOptions>('relay.options');
 @injectable()
 export class RelayProvider implements Provider {
   readonly kind = 'relay';
-  readonly capabilities = { maxTextLength: 2000, threads: false, buttons: false, edits: false, files: false, markdownDialect: 'plain', inbound: 'webhook' } as const;
+  readonly capabilities = { maxTextLength: 2000, threads: false, buttons: false, edits: false, files: false, attachments: false, markdownDialect: 'plain', inbound: 'webhook' } as const;
   private started = false;
 
   constructor(

@@ -234,7 +234,7 @@ describe('readiness reflects real inbound progress of polling providers', functi
     const poller: import('@cowork-gateway/core').Provider = {
       id: 'poller',
       kind: 'poll',
-      capabilities: { maxTextLength: 4096, threads: false, buttons: false, edits: false, files: false, markdownDialect: 'plain', inbound: 'polling' },
+      capabilities: { maxTextLength: 4096, threads: false, buttons: false, edits: false, files: false, attachments: false, markdownDialect: 'plain', inbound: 'polling' },
       start: async (c) => { ctx = c; },
       stop: async () => { ctx = null; },
       health: async () => ({ state: 'ok' }),

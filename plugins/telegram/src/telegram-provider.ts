@@ -5,14 +5,17 @@ import {
   injectable,
   type ComponentHealth,
   type DeliveryTarget,
+  type EditOptions,
   type FetchedAttachment,
   type InboundAttachment,
   type InstanceInfo,
   type Logger,
+  type OutboundFile,
   type OutboundMessage,
   type Provider,
   type ProviderCapabilities,
   type ProviderContext,
+  type SendFileOptions,
   type SendOptions,
   type SendResult,
   type WebhookRequest,
@@ -36,12 +39,8 @@ import { verifyWebhookSecret, webhookUpdate } from './webhook.js';
 /** Longest wait for one connection step (getMe, setWebhook…), so start never hangs on a silent API. */
 const CONNECT_ATTEMPT_TIMEOUT_MS = 10_000;
 
-/** A file to send with {@link TelegramProvider.sendDocument}. */
-export interface OutboundFile {
-  bytes: Uint8Array;
-  filename: string;
-  mimeType?: string;
-}
+/** A file to send with {@link TelegramProvider.sendFile}; core's `OutboundFile`. */
+export type { OutboundFile };
 
 /**
  * One Telegram bot. Polling mode long-polls getUpdates and ingests updates itself; webhook mode
@@ -73,6 +72,7 @@ export class TelegramProvider implements Provider {
       buttons: true,
       edits: true,
       files: true,
+      attachments: true,
       markdownDialect: 'telegram-html',
       inbound: options.mode,
     };
@@ -148,8 +148,8 @@ export class TelegramProvider implements Provider {
     }
   }
 
-  /** Replaces the text (and buttons) of a message this bot sent; "not modified" counts as done. */
-  async editMessageText(target: DeliveryTarget, providerMessageId: string, message: OutboundMessage): Promise<SendResult> {
+  /** editMessageText: replaces the text (and buttons) of a message this bot sent; "not modified" counts as done. */
+  async edit(target: DeliveryTarget, providerMessageId: string, message: OutboundMessage, _options: EditOptions): Promise<SendResult> {
     const params = { chat_id: target.chatId, message_id: Number(providerMessageId), text: message.text, ...presentation(message) };
     try {
       await this.api.call('editMessageText', (a) => a.editMessageText(params));
@@ -161,8 +161,8 @@ export class TelegramProvider implements Provider {
     return { providerMessageId };
   }
 
-  /** Sends a file (multipart upload) to the chat and topic, with an optional caption. */
-  async sendDocument(target: DeliveryTarget, file: OutboundFile, options: { caption?: string; deliveryId?: string } = {}): Promise<SendResult> {
+  /** sendDocument: sends a file (multipart upload) to the chat and topic, with an optional caption. */
+  async sendFile(target: DeliveryTarget, file: OutboundFile, options: SendFileOptions): Promise<SendResult> {
     const document = new InputFile(file.bytes, { filename: file.filename, ...(file.mimeType ? { contentType: file.mimeType } : {}) });
     try {
       const sent = await this.api.call('sendDocument', (a) =>

@@ -111,16 +111,16 @@ describe('TelegramProvider sending', () => {
 
   it('edits a sent message in place and treats "message is not modified" as done', async () => {
     const { providerMessageId } = await harness.provider.send(PRIVATE, HTML, { deliveryId: 'd1' });
-    await harness.provider.editMessageText(PRIVATE, providerMessageId, { text: '<i>Updated</i>', format: 'telegram-html', buttons: [[{ label: 'OK', value: 'ok' }]] });
+    await harness.provider.edit(PRIVATE, providerMessageId, { text: '<i>Updated</i>', format: 'telegram-html', buttons: [[{ label: 'OK', value: 'ok' }]] }, { deliveryId: 'edit-1' });
     expect(fake.edits[0]).to.deep.include({ chat_id: '1001', message_id: Number(providerMessageId), text: '<i>Updated</i>', parse_mode: 'HTML' });
     expect(fake.edits[0]!.reply_markup).to.deep.equal({ inline_keyboard: [[{ text: 'OK', callback_data: 'ok' }]] });
     fake.failNext('editMessageText', 'bad_request', { description: 'Bad Request: message is not modified' });
-    expect(await harness.provider.editMessageText(PRIVATE, providerMessageId, HTML)).to.deep.equal({ providerMessageId });
+    expect(await harness.provider.edit(PRIVATE, providerMessageId, HTML, { deliveryId: 'edit-2' })).to.deep.equal({ providerMessageId });
   });
 
   it('uploads a document as multipart into the topic', async () => {
     const bytes = Buffer.from('%PDF-1.7 fake report');
-    const result = await harness.provider.sendDocument(TOPIC, { bytes, filename: 'report.pdf', mimeType: 'application/pdf' }, { caption: 'the report' });
+    const result = await harness.provider.sendFile(TOPIC, { bytes, filename: 'report.pdf', mimeType: 'application/pdf' }, { caption: 'the report', deliveryId: 'file-1' });
     const [sent] = fake.sent;
     expect(result.providerMessageId).to.equal(String(sent!.message_id));
     expect(sent).to.deep.include({ method: 'sendDocument', chat_id: '-1001234567890', message_thread_id: 77, caption: 'the report' });
@@ -131,7 +131,7 @@ describe('TelegramProvider sending', () => {
 
   it('classifies a failed upload like a failed message', async () => {
     fake.failNext('sendDocument', 'rate_limited', { retryAfter: 2 });
-    const error = await harness.provider.sendDocument(PRIVATE, { bytes: Buffer.from('x'), filename: 'a.txt' }).catch((e: unknown) => e);
+    const error = await harness.provider.sendFile(PRIVATE, { bytes: Buffer.from('x'), filename: 'a.txt' }, { deliveryId: 'file-2' }).catch((e: unknown) => e);
     expect(classifyDeliveryFailure(error)).to.deep.equal({ kind: 'rate_limited', retryAfterMs: 2000 });
   });
 });
