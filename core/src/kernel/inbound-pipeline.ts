@@ -5,6 +5,7 @@ import { inboundClaimKey, type InboundKey } from '../contracts/store.js';
 import { WebhookPayloadInvalid } from '../errors.js';
 import { authorizePrompt } from './authorize.js';
 import { InteractionHandler, parseInteractionIntent } from './interactions.js';
+import { assertReplyContext, replyTarget } from './reply-target.js';
 import { toJson } from './json.js';
 import type { KernelContext } from './context.js';
 
@@ -143,10 +144,7 @@ function assertWellFormed(event: InboundEvent): void {
       throw new WebhookPayloadInvalid({ instance: String(event.instance), reason: `normalized event has no ${field}` });
     }
   }
-}
-
-function replyTarget(event: InboundEvent): DeliveryTarget {
-  return { instance: event.instance, chatId: event.chatId, threadId: event.threadId, replyToMessageId: event.messageId };
+  assertReplyContext(event);
 }
 
 function deniedMetadata(event: InboundEvent, reason: string, identity: { identityId: string; role: string; status: string } | null): JsonObject {

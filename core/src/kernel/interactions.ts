@@ -6,6 +6,7 @@ import { isGatewayError } from '../errors.js';
 import { decodeButtonValue, interactionIdMatches } from './button-codec.js';
 import type { KernelContext } from './context.js';
 import { toJson } from './json.js';
+import { replyTarget } from './reply-target.js';
 
 /** Roles that may decide permission requests (seed: owner and admin approve; approver is for approvals). */
 const APPROVER_ROLES: readonly Role[] = ['owner', 'admin', 'approver'];
@@ -55,7 +56,7 @@ export class InteractionHandler {
   constructor(private readonly kernel: KernelContext) {}
 
   async handle(event: InboundEvent, intent: InteractionIntent, role: Role | null, traceId: string): Promise<'answered' | 'not_pending' | 'not_allowed'> {
-    const target: DeliveryTarget = { instance: event.instance, chatId: event.chatId, threadId: event.threadId, replyToMessageId: event.messageId };
+    const target = replyTarget(event);
     const allowed = intent.kind === 'permission' ? APPROVER_ROLES : ANSWER_ROLES;
     if (role === null || !allowed.includes(role)) {
       await this.kernel.audit('interaction.denied', event.userId, toJson({ provider: event.instance, kind: intent.kind, role, reason: role === null ? 'identity_not_found' : 'role_not_allowed' }), traceId);

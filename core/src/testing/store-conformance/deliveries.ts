@@ -59,6 +59,16 @@ export function describeDeliveryCases(fx: StoreFixture): void {
       expect(d.maxAttempts).to.be.at.least(1);
     });
 
+    it('keeps the whole target, replyContext included, as given', async () => {
+      const target = {
+        instance: 'chat-main', chatId: 'chat-1', threadId: 't-9', replyToMessageId: 'm-3',
+        replyContext: { responseUrl: 'https://hooks.example/r/1', thread: { ts: '1700000000.0001', refs: ['<a@x>', 2, null, true] } },
+      };
+      const { delivery: d } = await fx.store.deliveries.enqueue(delivery({ deliveryId: 'd-reply-context', target }));
+      expect(d.target).to.deep.equal(target);
+      expect((await fx.store.deliveries.get('d-reply-context'))?.target).to.deep.equal(target);
+    });
+
     it('enqueue is idempotent by deliveryId', async () => {
       const first = await fx.store.deliveries.enqueue(delivery({ deliveryId: 'd-1' }));
       const again = await fx.store.deliveries.enqueue(delivery({ deliveryId: 'd-1', instance: 'chat-other' }));
