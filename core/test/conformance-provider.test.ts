@@ -65,7 +65,10 @@ describeProviderConformance<undefined>({
 
 // ---- the suite can fail -----------------------------------------------------------------------
 
-const FLAWS = ['none', 'tiny-limit', 'two-events', 'timestamp-ids', 'lenient-payload', 'fixed-id', 'misclassify', 'down'] as const;
+const FLAWS = [
+  'none', 'tiny-limit', 'two-events', 'timestamp-ids', 'lenient-payload', 'fixed-id', 'misclassify', 'down',
+  'undeclared-fetch', 'missing-fetch', 'undeclared-edit', 'missing-edit', 'undeclared-send-file', 'missing-send-file',
+] as const;
 type Flaw = (typeof FLAWS)[number];
 
 /** The broken provider's stand-in for a channel: one scripted failure and what was sent. */
@@ -82,7 +85,16 @@ class BrokenProvider implements Provider {
 
   constructor(private readonly flaw: Flaw, private readonly instance: InstanceInfo, private readonly fake: BrokenFake) {
     const maxTextLength = flaw === 'tiny-limit' ? 0 : 1000;
-    this.capabilities = { maxTextLength, threads: false, buttons: false, edits: false, files: false, attachments: false, markdownDialect: 'plain', inbound: 'webhook' };
+    this.capabilities = {
+      maxTextLength, threads: false, buttons: false, markdownDialect: 'plain', inbound: 'webhook',
+      // A `missing-*` flaw declares the capability without its method.
+      attachments: flaw === 'missing-fetch', edits: flaw === 'missing-edit', files: flaw === 'missing-send-file',
+    };
+    // An `undeclared-*` flaw has the method without declaring the capability.
+    const self = this as Provider;
+    if (flaw === 'undeclared-fetch') self.fetchAttachment = async (attachment) => ({ bytes: Buffer.from('x'), filename: attachment.filename });
+    if (flaw === 'undeclared-edit') self.edit = async (_target, providerMessageId) => ({ providerMessageId });
+    if (flaw === 'undeclared-send-file') self.sendFile = async () => ({ providerMessageId: 'file-1' });
   }
 
   get id(): string {
@@ -161,6 +173,22 @@ const EXPECTED_FAILURES: Record<Exclude<Flaw, 'none'>, string[]> = {
   'fixed-id': ['identity', 'two-instances', 'two-instances-inbound'],
   misclassify: ['classify-transient', 'classify-rate_limited', 'classify-permanent'],
   down: ['lifecycle', 'two-instances'],
+  'undeclared-fetch': ['capability-methods'],
+  'missing-fetch': ['capability-methods'],
+  'undeclared-edit': ['capability-methods'],
+  'missing-edit': ['capability-methods'],
+  'undeclared-send-file': ['capability-methods'],
+  'missing-send-file': ['capability-methods'],
+};
+
+/** The kit's own words for each capability/method mismatch. */
+const MISMATCH_MESSAGES: Record<string, RegExp> = {
+  'undeclared-fetch': /has fetchAttachment\(\) but declares attachments: false/,
+  'missing-fetch': /declares attachments: true but has no fetchAttachment\(\)/,
+  'undeclared-edit': /has edit\(\) but declares edits: false/,
+  'missing-edit': /declares edits: true but has no edit\(\)/,
+  'undeclared-send-file': /has sendFile\(\) but declares files: false/,
+  'missing-send-file': /declares files: true but has no sendFile\(\)/,
 };
 
 describe('describeProviderConformance', () => {
@@ -170,6 +198,15 @@ describe('describeProviderConformance', () => {
     const skipped = Object.keys(results).filter((id) => results[id] === 'skipped');
     expect(skipped).to.deep.equal(['webhook-signature']);
   });
+
+  for (const [flaw, pattern] of Object.entries(MISMATCH_MESSAGES)) {
+    it(`names the mismatch for a provider with the "${flaw}" flaw`, async () => {
+      const failure = await runProviderCheck(broken(flaw as Flaw), 'capability-methods').then(() => null, (error: unknown) => error);
+      expect(failure).to.be.instanceOf(Error);
+      expect((failure as Error).message).to.match(/^provider conformance: capabilities and methods disagree: /);
+      expect((failure as Error).message).to.match(pattern);
+    });
+  }
 
   for (const [flaw, checks] of Object.entries(EXPECTED_FAILURES)) {
     for (const id of checks) {

@@ -18,11 +18,23 @@ export {
   type FakeSentMessage,
 } from './fake-provider.js';
 export { ConformanceSkipped, describeChecks, runCheck, type CheckOutcome, type ConformanceCheck } from './checks.js';
-export { describeRendererConformance, type RendererConformanceDescriptor } from './renderer-conformance.js';
+export {
+  describeRendererConformance,
+  runRendererCheck,
+  rendererChecks,
+  telegramHtmlProblems,
+  deadButtonReason,
+  RENDERER_CONFORMANCE_PREFIX,
+  type RendererConformanceDescriptor,
+  type RendererCheck,
+  type RendererProbe,
+} from './renderer-conformance.js';
 export {
   describeProviderConformance,
   runProviderCheck,
   providerChecks,
+  capabilityMethodMismatches,
+  CAPABILITY_METHODS,
   CONFORMANCE_INSTANCE_ID,
   CONFORMANCE_SAMPLE,
   type ProviderConformanceDescriptor,

@@ -121,7 +121,9 @@ const EVENT_KINDS = ['message', 'command', 'interaction'];
  * Registers a mocha suite proving that a provider plugin honours the Provider contract:
  * identity and capabilities, plugin metadata, lifecycle, isolation of two instances, webhook
  * normalization with stable event ids, signature and payload errors, sending (including a text
- * of exactly `maxTextLength`), failure classification and buttons.
+ * of exactly `maxTextLength`), failure classification and buttons, and the optional methods
+ * (`fetchAttachment`, `edit`, `sendFile`) present exactly when their capability is declared,
+ * with `edit` and `sendFile` exercised when declared.
  *
  * Each case instantiates the plugin the way the kernel does (`instantiatePlugin` under a child
  * of the root container, instance id `conformance`), starts a fresh fake, and stops everything
@@ -355,9 +357,74 @@ const capabilities: ProviderCheck = {
     expect(caps, 'capabilities').to.be.an('object');
     expect(Number.isInteger(caps.maxTextLength), `maxTextLength ${caps.maxTextLength} is an integer`).to.equal(true);
     expect(caps.maxTextLength, 'maxTextLength').to.be.at.least(32);
-    for (const flag of ['threads', 'buttons', 'edits', 'files'] as const) expect(caps[flag], flag).to.be.a('boolean');
+    for (const flag of ['threads', 'buttons', 'edits', 'files', 'attachments'] as const) expect(caps[flag], flag).to.be.a('boolean');
     expect(DIALECTS, 'markdownDialect').to.include(caps.markdownDialect);
     expect(INBOUND_MODES, 'inbound').to.include(caps.inbound);
+  },
+};
+
+/** Each capability flag and the optional Provider method it declares. */
+export const CAPABILITY_METHODS = [
+  { capability: 'attachments', method: 'fetchAttachment' },
+  { capability: 'edits', method: 'edit' },
+  { capability: 'files', method: 'sendFile' },
+] as const;
+
+/**
+ * Why a provider's optional methods disagree with its capabilities (declared without the method,
+ * or the method without the declaration); empty when they agree. The kernel reads capabilities
+ * and never probes methods, so a mismatch is either a dead feature or a crash.
+ */
+export function capabilityMethodMismatches(provider: Provider): string[] {
+  const problems: string[] = [];
+  for (const { capability, method } of CAPABILITY_METHODS) {
+    const declared = provider.capabilities[capability] === true;
+    const present = typeof (provider as unknown as Record<string, unknown>)[method] === 'function';
+    if (declared && !present) problems.push(`declares ${capability}: true but has no ${method}()`);
+    if (!declared && present) problems.push(`has ${method}() but declares ${capability}: false; declare it, or remove the method`);
+  }
+  return problems;
+}
+
+const capabilityMethods: ProviderCheck = {
+  id: 'capability-methods',
+  title: 'has the optional methods its capabilities declare (fetchAttachment, edit, sendFile), and no others',
+  async run(probe) {
+    const problems = capabilityMethodMismatches(await probe.provider());
+    expect(problems, `provider conformance: capabilities and methods disagree: ${problems.join('; ')}`).to.deep.equal([]);
+  },
+};
+
+const editsInPlace: ProviderCheck = {
+  id: 'edit',
+  title: 'edits a sent message in place when it declares edits (without edits: has no edit)',
+  async run(probe) {
+    const provider = await probe.provider();
+    if (!provider.capabilities.edits) {
+      expect(provider.edit, 'provider conformance: edits: false, so edit must be absent').to.equal(undefined);
+      return;
+    }
+    expect(provider.edit, 'provider conformance: edits: true, so edit must be a function').to.be.a('function');
+    const id = await sendText(provider, 'before the edit', 'conformance-edit');
+    const message = { text: 'after the edit', format: provider.capabilities.markdownDialect };
+    const result = await provider.edit!(target(provider), id, message, { deliveryId: 'conformance-edit:edit' });
+    expect(result.providerMessageId, 'edit(...).providerMessageId').to.be.a('string').that.is.not.empty;
+  },
+};
+
+const sendsFile: ProviderCheck = {
+  id: 'send-file',
+  title: 'sends a file with a caption when it declares files (without files: has no sendFile)',
+  async run(probe) {
+    const provider = await probe.provider();
+    if (!provider.capabilities.files) {
+      expect(provider.sendFile, 'provider conformance: files: false, so sendFile must be absent').to.equal(undefined);
+      return;
+    }
+    expect(provider.sendFile, 'provider conformance: files: true, so sendFile must be a function').to.be.a('function');
+    const file = { bytes: Buffer.from('conformance file\n'), filename: 'conformance.txt', mimeType: 'text/plain' };
+    const result = await provider.sendFile!(target(provider), file, { deliveryId: 'conformance-file', caption: 'a file' });
+    expect(result.providerMessageId, 'sendFile(...).providerMessageId').to.be.a('string').that.is.not.empty;
   },
 };
 
@@ -541,6 +608,7 @@ function classification(kind: SendFailureKind): ProviderCheck {
 export const providerChecks: readonly ProviderCheck[] = Object.freeze([
   identity,
   capabilities,
+  capabilityMethods,
   pluginMeta,
   lifecycle,
   declaredInbound,
@@ -553,6 +621,8 @@ export const providerChecks: readonly ProviderCheck[] = Object.freeze([
   sends,
   sendsMaxLength,
   sendsButtons,
+  editsInPlace,
+  sendsFile,
   classification('transient'),
   classification('rate_limited'),
   classification('permanent'),

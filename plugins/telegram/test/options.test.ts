@@ -69,7 +69,7 @@ describe('telegramPlugin', () => {
     expect(resolve(a, PROVIDER)).to.equal(resolve(a, PROVIDER));
     expect(resolve(a, PROVIDER)).to.not.equal(resolve(b, PROVIDER));
     expect(resolve(a, PROVIDER).capabilities).to.deep.equal({
-      maxTextLength: 4096, threads: true, buttons: true, edits: true, files: true, markdownDialect: 'telegram-html', inbound: 'polling',
+      maxTextLength: 4096, threads: true, buttons: true, edits: true, files: true, attachments: true, markdownDialect: 'telegram-html', inbound: 'polling',
     });
   });
 });
