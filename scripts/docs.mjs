@@ -11,10 +11,6 @@ const root = new URL('..', import.meta.url).pathname;
 /** Codes that are not GatewayErrors but that users meet in delivery, job and audit rows. */
 const OTHER_CODES = [
   ['internal', 500, 'An unexpected server error; details are in the gateway log, never in the response.'],
-  ['delivery.transient', '-', 'A provider send failed in a way worth retrying (network, 5xx); retried with backoff.'],
-  ['delivery.rate_limited', '-', 'The provider asked to slow down; retried after its Retry-After.'],
-  ['delivery.permanent', '-', 'The provider refused the message for good (e.g. chat not found); dead-lettered at once.'],
-  ['executor.unavailable', '-', 'The execution runtime could not be reached; the prompt job is retried with backoff, then dead.'],
   ['executor.run_failed', '-', 'The agent run itself failed (reported by the executor); the sender is told.'],
   ['run.deadline_exceeded', '-', 'The run passed PROMPT_DEADLINE_SECONDS and was aborted; the sender is told.'],
   ['job.session_missing', '-', 'A prompt job named a session that no longer exists; the job fails.'],
