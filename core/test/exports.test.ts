@@ -10,7 +10,7 @@ describe('@cowork-gateway/core public surface', () => {
     'definePlugin', 'isGatewayPlugin', 'pluginOptionsJsonSchema', 'loadPluginModule', 'instantiatePlugin',
     'injectable', 'inject', 'Lifecycle', 'rootContainer', 'token', 'resolve',
     'STORE', 'EXECUTOR', 'PROVIDER', 'RENDERER', 'LOGGER', 'INSTANCE', 'CLOCK',
-    'GatewayError', 'defineError', 'isGatewayError', 'errorRegistry',
+    'GatewayError', 'defineError', 'registerErrorCode', 'isGatewayError', 'errorRegistry',
     'DeliveryError', 'classifyDeliveryFailure', 'ExecutorUnavailableError', 'isTerminalRuntimeEvent', 'inboundClaimKey',
     'loadConfig', 'CORE_SETTINGS', 'renderSettingsTable', 'configFileJsonSchema',
     'Kernel', 'adminRoutes', 'DEFAULT_KERNEL_SETTINGS', 'CircuitBreaker', 'backoffDelayMs',
@@ -26,7 +26,7 @@ describe('@cowork-gateway/core public surface', () => {
   }
 
   it('exports the conformance suites and fakes from /testing', () => {
-    for (const name of ['describeStoreConformance', 'describeProviderConformance', 'describeExecutionAuthorityConformance', 'describeRendererConformance', 'FakeChannel', 'FakeProvider', 'FakeExecutor']) {
+    for (const name of ['describeStoreConformance', 'describeProviderConformance', 'describeExecutionAuthorityConformance', 'describeRendererConformance', 'runRendererCheck', 'capabilityMethodMismatches', 'FakeChannel', 'FakeProvider', 'FakeExecutor']) {
       expect((testing as Record<string, unknown>)[name], name).to.be.a('function');
     }
   });
