@@ -238,7 +238,9 @@ export class OpenCodeExecutor implements ExecutionAuthority {
     try {
       await this.requireClient().health();
     } catch (error) {
-      if (isGatewayError(error)) throw error;
+      // A coded refusal (wrong URL, password) fails start; unreachable (executor.unavailable, also a
+      // GatewayError) only logs, and jobs retry.
+      if (isGatewayError(error) && !isGatewayError(error, 'executor.unavailable')) throw error;
       this.logger.warn('opencode.unreachable', { url: this.requireClient().baseUrl, error });
     }
   }
