@@ -38,7 +38,7 @@ export interface InboundAttachment {
 /** A button press or command interaction attached to an inbound event. */
 export interface InboundInteraction {
   id: string;
-  /** Opaque value carried by the button (≤ 64 bytes). */
+  /** The pressed button's {@link OutboundButton.value}, unchanged; the kernel decodes it. */
   value: string;
 }
 
@@ -88,6 +88,11 @@ export interface DeliveryTarget {
 /** A button on an outbound message. */
 export interface OutboundButton {
   label: string;
+  /**
+   * Opaque, at most 64 UTF-8 bytes, made by the kernel from the renderer's button action. The
+   * provider carries it unchanged (Telegram `callback_data`) and hands it back in
+   * {@link InboundInteraction.value} when pressed.
+   */
   value: string;
   style?: 'default' | 'primary' | 'danger';
 }
