@@ -1,3 +1,5 @@
+import { DEFAULT_DELIVERY_MAX_ATTEMPTS, DEFAULT_INBOUND_LEASE_MS, DEFAULT_JOB_LEASE_MS, DEFAULT_JOB_MAX_ATTEMPTS } from '../contracts/store.js';
+
 /** The kernel's tunables, already parsed from config by the host. Times in milliseconds. */
 export interface KernelSettings {
   /** Prefix of audit event types: `standalone` → `standalone.prompt.denied`. */
@@ -29,10 +31,10 @@ export const DEFAULT_KERNEL_SETTINGS: KernelSettings = {
   auditPrefix: 'standalone',
   promptDeadlineMs: 900_000,
   attachmentMaxBytes: 20 * 1024 * 1024,
-  jobLeaseMs: 30_000,
-  jobMaxAttempts: 3,
+  jobLeaseMs: DEFAULT_JOB_LEASE_MS,
+  jobMaxAttempts: DEFAULT_JOB_MAX_ATTEMPTS,
   workerConcurrency: 4,
-  deliveryMaxAttempts: 8,
+  deliveryMaxAttempts: DEFAULT_DELIVERY_MAX_ATTEMPTS,
   deliveryTtlMs: 1_800_000,
   deliveryBackoffBaseMs: 1_000,
   deliveryBackoffMaxMs: 60_000,
@@ -40,7 +42,7 @@ export const DEFAULT_KERNEL_SETTINGS: KernelSettings = {
   circuitFailureThreshold: 5,
   circuitOpenMs: 30_000,
   inboundStallMs: 300_000,
-  inboundLeaseMs: 30_000,
+  inboundLeaseMs: DEFAULT_INBOUND_LEASE_MS,
   shutdownDrainMs: 10_000,
   idlePollMs: 500,
   retention: { sessionDays: 90, artifactDays: 30, auditDays: 365, jobDays: 30 },
