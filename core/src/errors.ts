@@ -252,6 +252,12 @@ export const StoreLeaseLost = defineError<{ name: string }>({
   message: ({ name }) => `lease "${name}" is not held by this process`,
 });
 
+export const StoreCapabilityMissing = defineError<{ kind: string; part: string }>({
+  code: 'store.capability_missing',
+  status: 404,
+  message: ({ kind, part }) => `the ${kind} store has no "${part}" operator part, so this operation is not available`,
+});
+
 export const HostBindRefused = defineError<{ host: string; optIn: string }>({
   code: 'host.bind_refused',
   status: 400,

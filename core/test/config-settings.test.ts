@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { CORE_SETTINGS, describeSettingType, parseSettingValue } from '../src/config/index.js';
 import type { SettingSpec } from '../src/config/index.js';
+import { DEFAULT_DELIVERY_MAX_ATTEMPTS, DEFAULT_JOB_LEASE_MS, DEFAULT_JOB_MAX_ATTEMPTS } from '../src/contracts/store.js';
+import { DEFAULT_KERNEL_SETTINGS } from '../src/kernel/settings.js';
 
 const spec = (over: Partial<SettingSpec> & Pick<SettingSpec, 'type'>): SettingSpec => ({
   key: 'X',
@@ -170,5 +172,36 @@ describe('config settings: CORE_SETTINGS', () => {
   it('describes each type in words', () => {
     expect(describeSettingType(byKey.get('PORT')!)).to.equal('an integer from 0 to 65535');
     expect(describeSettingType(byKey.get('LOG_LEVEL')!)).to.equal('one of debug, info, warn, error');
+  });
+});
+
+describe('config settings: one definition per default', () => {
+  const defaultOf = (key: string): unknown => CORE_SETTINGS.find((spec) => spec.key === key)?.default;
+
+  it('the Store contract, the settings and the kernel agree on attempts and leases', () => {
+    expect(DEFAULT_DELIVERY_MAX_ATTEMPTS).to.equal(8);
+    expect(defaultOf('DELIVERY_MAX_ATTEMPTS')).to.equal(DEFAULT_DELIVERY_MAX_ATTEMPTS);
+    expect(DEFAULT_KERNEL_SETTINGS.deliveryMaxAttempts).to.equal(DEFAULT_DELIVERY_MAX_ATTEMPTS);
+    expect(defaultOf('JOB_MAX_ATTEMPTS')).to.equal(DEFAULT_JOB_MAX_ATTEMPTS);
+    expect(DEFAULT_KERNEL_SETTINGS.jobMaxAttempts).to.equal(DEFAULT_JOB_MAX_ATTEMPTS);
+    expect(defaultOf('JOB_LEASE_SECONDS')).to.equal(DEFAULT_JOB_LEASE_MS / 1000);
+    expect(DEFAULT_KERNEL_SETTINGS.jobLeaseMs).to.equal(DEFAULT_JOB_LEASE_MS);
+  });
+
+  it('every kernel default that has a setting is that setting\'s default', () => {
+    const k = DEFAULT_KERNEL_SETTINGS;
+    expect([k.promptDeadlineMs, k.deliveryTtlMs, k.circuitOpenMs, k.inboundStallMs, k.shutdownDrainMs, k.maintenanceIntervalMs]).to.deep.equal(
+      ['PROMPT_DEADLINE_SECONDS', 'DELIVERY_TTL_SECONDS', 'CIRCUIT_OPEN_SECONDS', 'INBOUND_STALL_SECONDS', 'SHUTDOWN_DRAIN_SECONDS', 'RETENTION_INTERVAL_SECONDS']
+        .map((key) => (defaultOf(key) as number) * 1000),
+    );
+    expect([k.attachmentMaxBytes, k.workerConcurrency, k.deliveryBackoffBaseMs, k.deliveryBackoffMaxMs, k.deliveryConcurrency, k.circuitFailureThreshold]).to.deep.equal(
+      ['ATTACHMENT_MAX_BYTES', 'WORKER_CONCURRENCY', 'DELIVERY_BACKOFF_BASE_MS', 'DELIVERY_BACKOFF_MAX_MS', 'DELIVERY_CONCURRENCY', 'CIRCUIT_FAILURE_THRESHOLD'].map(defaultOf),
+    );
+    expect(k.retention).to.deep.equal({
+      sessionDays: defaultOf('RETENTION_SESSION_DAYS'),
+      artifactDays: defaultOf('RETENTION_ARTIFACT_DAYS'),
+      auditDays: defaultOf('RETENTION_AUDIT_DAYS'),
+      jobDays: defaultOf('RETENTION_JOB_DAYS'),
+    });
   });
 });

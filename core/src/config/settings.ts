@@ -2,6 +2,7 @@
  * Setting specs: the typed description of every `<prefix><KEY>` setting a host reads, how its raw
  * value (env string or config-file JSON value) is parsed, and the settings core itself reads.
  */
+import { DEFAULT_DELIVERY_MAX_ATTEMPTS, DEFAULT_JOB_LEASE_MS, DEFAULT_JOB_MAX_ATTEMPTS } from '../contracts/store.js';
 
 /** The value types a setting can have; each has one parsing rule in {@link parseSettingValue}. */
 export type SettingType = 'string' | 'integer' | 'boolean' | 'list' | 'url' | 'enum' | 'json';
@@ -176,10 +177,10 @@ export const CORE_SETTINGS: readonly SettingSpec[] = Object.freeze([
   { key: 'LOG_LEVEL', type: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], description: 'Lowest level of log events written.', readBy: CORE },
   int('PROMPT_DEADLINE_SECONDS', 900, 'Longest time one prompt may run before it is cancelled, in seconds.', 1, 86400),
   int('ATTACHMENT_MAX_BYTES', 20971520, 'Largest inbound file fetched from the channel and passed to the agent, in bytes; larger files are skipped and the sender is told.', 0, 1073741824),
-  int('JOB_LEASE_SECONDS', 30, 'How long a worker holds a job before another worker may take it over, in seconds.', 1),
-  int('JOB_MAX_ATTEMPTS', 3, 'Attempts per job before it is dead-lettered.', 1, 100),
+  int('JOB_LEASE_SECONDS', DEFAULT_JOB_LEASE_MS / 1000, 'How long a worker holds a job before another worker may take it over, in seconds.', 1),
+  int('JOB_MAX_ATTEMPTS', DEFAULT_JOB_MAX_ATTEMPTS, 'Attempts per job before it is dead-lettered.', 1, 100),
   int('WORKER_CONCURRENCY', 4, 'Jobs run at the same time by one process.', 1, 256),
-  int('DELIVERY_MAX_ATTEMPTS', 8, 'Attempts per reply delivery before it is dead-lettered.', 1, 100),
+  int('DELIVERY_MAX_ATTEMPTS', DEFAULT_DELIVERY_MAX_ATTEMPTS, 'Attempts per reply delivery before it is dead-lettered.', 1, 100),
   int('DELIVERY_TTL_SECONDS', 1800, 'Undelivered replies older than this many seconds are dead-lettered, not sent late.', 1),
   int('DELIVERY_BACKOFF_BASE_MS', 1000, 'First retry delay of a failed delivery in milliseconds; later retries back off exponentially.', 1),
   int('DELIVERY_BACKOFF_MAX_MS', 60000, 'Longest retry delay of a failed delivery in milliseconds.', 1),

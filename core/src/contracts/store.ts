@@ -1,5 +1,25 @@
 import type { ComponentHealth, JsonObject, Role } from './common.js';
 import type { DeliveryTarget, OutboundMessage } from './provider.js';
+import type { OperatorStore } from './store/operator.js';
+import type { StoreFastPaths } from './store/fast-paths.js';
+
+export type {
+  IdentityAdmin,
+  ManifestRecord,
+  OperatorPart,
+  OperatorStore,
+  RetentionCutoffs,
+  RetentionResult,
+  StoreCounts,
+  StoreActions,
+  StoreLists,
+  StoreManifest,
+  StorePrune,
+  StoreTrace,
+  TraceReport,
+} from './store/operator.js';
+export { OPERATOR_PARTS } from './store/operator.js';
+export type { ClaimFor, StoreFastPaths } from './store/fast-paths.js';
 
 // ---- identities ---------------------------------------------------------------------------
 
@@ -31,10 +51,6 @@ export interface IdentityRepository {
   upsert(input: IdentityKey & { role: Role; status?: IdentityStatus }): Promise<Identity>;
   /** Exact lookup: an unscoped identity does not match a key with a workspace id. */
   find(key: IdentityKey): Promise<Identity | null>;
-  list(filter?: { provider?: string; status?: IdentityStatus }): Promise<Identity[]>;
-  /** Sets status `disabled`; null when no such identity. */
-  disable(key: IdentityKey): Promise<Identity | null>;
-  summary(): Promise<{ total: number; active: number; promptCapable: number }>;
 }
 
 // ---- sessions and their events ------------------------------------------------------------
@@ -81,7 +97,6 @@ export interface SessionRepository {
    */
   setExecutorSession(sessionId: string, executorSessionId: string, replacing?: string): Promise<Session>;
   setStatus(sessionId: string, status: SessionStatus): Promise<Session>;
-  list(options?: { limit?: number; status?: SessionStatus }): Promise<Session[]>;
 }
 
 export interface SessionEvent {
@@ -102,11 +117,11 @@ export interface NewSessionEvent {
 
 export interface SessionEventRepository {
   /**
-   * Appends in order with consecutive `seq`s, atomically; safe under concurrent writers. With
-   * `status` (and at least one event) the session's status is set in the same atomic step, e.g.
-   * `idle` with a run's terminal event, saving a separate `setStatus`.
+   * Appends in order with consecutive `seq`s, atomically; safe under concurrent writers. An
+   * unknown session throws `store.not_found`. (Setting the status in the same step is the
+   * optional fast path `StoreFastPaths.appendEventsWithStatus`.)
    */
-  append(sessionId: string, events: NewSessionEvent[], options?: { status?: SessionStatus }): Promise<SessionEvent[]>;
+  append(sessionId: string, events: NewSessionEvent[]): Promise<SessionEvent[]>;
   list(sessionId: string, options?: { afterSeq?: number; limit?: number }): Promise<SessionEvent[]>;
 }
 
@@ -141,6 +156,13 @@ export interface InboundClaim {
   updatedAt: Date;
 }
 
+/** Options of `inbound.claim`; the lease starts at the store's clock. */
+export interface InboundClaimOptions {
+  owner: string;
+  leaseMs: number;
+  traceId: string;
+}
+
 export type ClaimOutcome = { outcome: 'claimed'; claim: InboundClaim } | { outcome: 'duplicate'; claim: InboundClaim };
 
 export interface InboundRepository {
@@ -148,11 +170,10 @@ export interface InboundRepository {
    * Claims a provider event. A completed event, one still processing under a live lease, or a
    * failed one not marked retryable is a `duplicate`; an expired or retryable claim is taken over.
    */
-  claim(key: InboundKey, options: { owner: string; leaseMs: number; traceId: string; now?: Date }): Promise<ClaimOutcome>;
+  claim(key: InboundKey, options: InboundClaimOptions): Promise<ClaimOutcome>;
   complete(key: string, token: string, result?: JsonObject): Promise<InboundClaim>;
   fail(key: string, token: string, options: { retryable: boolean; error: string }): Promise<InboundClaim>;
   get(key: string): Promise<InboundClaim | null>;
-  findByEventId(instance: string, eventId: string): Promise<InboundClaim[]>;
 }
 
 // ---- jobs ---------------------------------------------------------------------------------
@@ -161,14 +182,20 @@ export const JOB_KINDS = ['prompt', 'workflow', 'watch', 'team_task'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 export type JobStatus = 'pending' | 'running' | 'completed' | 'failed' | 'dead';
 export const JOB_STATUSES: readonly JobStatus[] = ['pending', 'running', 'completed', 'failed', 'dead'];
-/** `maxAttempts` of a job enqueued without one. */
+/**
+ * `maxAttempts` of a job enqueued without one; also the default of the `JOB_MAX_ATTEMPTS`
+ * setting (the one place this number is defined).
+ */
 export const DEFAULT_JOB_MAX_ATTEMPTS = 3;
+/** How long a job or delivery claim lasts by default; the default of `JOB_LEASE_SECONDS`. */
+export const DEFAULT_JOB_LEASE_MS = 30_000;
+/** How long an inbound claim lasts by default while the event is processed. */
+export const DEFAULT_INBOUND_LEASE_MS = 30_000;
 
 export interface JobClaimOptions {
   workerId: string;
   leaseMs: number;
   kinds?: readonly JobKind[];
-  now?: Date;
 }
 
 export interface Job {
@@ -202,12 +229,6 @@ export interface NewJob {
   runAt?: Date;
   maxAttempts?: number;
   traceId?: string;
-  /**
-   * Appended to the history of `sessionId` (required with events) in the same atomic step as
-   * the job, and only when the job is created; each event's payload gets the new `jobId`. An
-   * unknown session throws `store.not_found` and stores nothing.
-   */
-  sessionEvents?: NewSessionEvent[];
 }
 
 /** What `enqueue` did. */
@@ -222,7 +243,7 @@ export interface JobRepository {
   /** Idempotent by `idempotencyKey`: a repeat returns the existing job with `created: false`. */
   enqueue(job: NewJob): Promise<EnqueuedJob>;
   /**
-   * Claims the next due job: `pending` with `runAt <= now`, or `running` with an expired lease.
+   * Claims the next due job at the store's clock: `pending` with `runAt <= now`, or `running` with an expired lease.
    * Only the oldest unfinished job of a queue key is eligible, and never while another job of
    * that queue holds a live lease. Claiming increments `attempts`; an expired job already at
    * `maxAttempts` becomes `dead` instead.
@@ -237,23 +258,23 @@ export interface JobRepository {
    */
   fail(jobId: string, token: string, options: { error: string; retryAt?: Date }): Promise<Job>;
   get(jobId: string): Promise<Job | null>;
-  list(options?: { status?: JobStatus; kind?: JobKind; limit?: number }): Promise<Job[]>;
   /** Number of unfinished jobs of the same queue ahead of this one (0 = runs next). */
   queuePosition(jobId: string): Promise<number>;
-  countByStatus(): Promise<Record<JobStatus, number>>;
 }
 
 // ---- deliveries outbox --------------------------------------------------------------------
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'dead';
 export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'sending', 'sent', 'dead'];
-/** `maxAttempts` of a delivery enqueued without one. */
-export const DEFAULT_DELIVERY_MAX_ATTEMPTS = 5;
+/**
+ * `maxAttempts` of a delivery enqueued without one; also the default of the
+ * `DELIVERY_MAX_ATTEMPTS` setting (the one place this number is defined).
+ */
+export const DEFAULT_DELIVERY_MAX_ATTEMPTS = 8;
 
 export interface DeliveryClaimOptions {
   workerId: string;
   leaseMs: number;
-  now?: Date;
   excludeInstances?: readonly string[];
 }
 export type DeliveryPurpose = 'reply' | 'notice' | 'error';
@@ -306,12 +327,6 @@ export interface NewDelivery {
   traceId?: string;
   maxAttempts?: number;
   expiresAt: Date;
-  /**
-   * Created already claimed by this worker (`sending`, attempts 1, a fresh token and lease), as
-   * `claim` would leave it, so the process that enqueues it can send it without a claim. Only a
-   * created delivery is claimed; a repeat is returned unchanged.
-   */
-  claimFor?: { workerId: string; leaseMs: number };
 }
 
 /** A chunk the provider accepted: its 0-based position in `chunks` and the provider's message id. */
@@ -323,24 +338,20 @@ export interface SentChunk {
 export interface DeliveryRepository {
   /** Idempotent by `deliveryId`. */
   enqueue(delivery: NewDelivery): Promise<{ delivery: Delivery; created: boolean }>;
-  /** Claims a due delivery (`pending` and due, or `sending` with an expired lease); increments `attempts`. */
+  /**
+   * Claims a due delivery at the store's clock (`pending` and due, or `sending` with an expired
+   * lease); increments `attempts`.
+   */
   claim(options: DeliveryClaimOptions): Promise<Delivery | null>;
   /** Records chunk `index` (0-based position in `chunks`; chunk ids count from 1) as sent. */
   markChunkSent(deliveryId: string, token: string, index: number, providerMessageId: string): Promise<Delivery>;
-  /**
-   * Marks the delivery `sent`. With `lastChunk`, first records that chunk as `markChunkSent`
-   * would, in the same atomic step (one write instead of two for the final chunk).
-   */
-  complete(deliveryId: string, token: string, lastChunk?: SentChunk): Promise<Delivery>;
+  /** Marks the delivery `sent`. */
+  complete(deliveryId: string, token: string): Promise<Delivery>;
   /** Back to `pending` until `nextAttemptAt`. */
   retry(deliveryId: string, token: string, options: { nextAttemptAt: Date; error: string }): Promise<Delivery>;
   /** Dead-letters; `token` null for operator or stale-sweep actions. */
   deadLetter(deliveryId: string, token: string | null, reason: string): Promise<Delivery>;
-  /** Operator retry: a dead delivery goes back to `pending` with fresh attempts and expiry. */
-  requeue(deliveryId: string, options: { expiresAt: Date; now?: Date }): Promise<Delivery>;
   get(deliveryId: string): Promise<Delivery | null>;
-  list(options?: { status?: DeliveryStatus; traceId?: string; limit?: number }): Promise<Delivery[]>;
-  countByStatus(): Promise<Record<DeliveryStatus, number>>;
 }
 
 // ---- audit, artifacts, leases ---------------------------------------------------------------
@@ -357,7 +368,6 @@ export interface AuditEvent {
 
 export interface AuditRepository {
   record(event: { type: string; actor: string; metadata: JsonObject; traceId?: string }): Promise<AuditEvent>;
-  list(options?: { type?: string; traceId?: string; limit?: number }): Promise<AuditEvent[]>;
 }
 
 export interface Artifact {
@@ -372,8 +382,6 @@ export interface Artifact {
 
 export interface ArtifactRepository {
   record(artifact: Omit<Artifact, 'artifactId' | 'createdAt'> & { artifactId?: string }): Promise<Artifact>;
-  get(artifactId: string): Promise<Artifact | null>;
-  list(options?: { sessionId?: string; limit?: number }): Promise<Artifact[]>;
 }
 
 /** A named, time-limited lock; `token` changes on every acquisition. */
@@ -385,10 +393,13 @@ export interface Lease {
 }
 
 export interface LeaseRepository {
-  /** Succeeds when free, expired, or already held by `holder`; null when someone else holds it. */
-  acquire(name: string, holder: string, ttlMs: number, now?: Date): Promise<Lease | null>;
+  /**
+   * Succeeds when free, expired, or already held by `holder`; null when someone else holds it.
+   * The lease runs until the store's clock + `ttlMs`.
+   */
+  acquire(name: string, holder: string, ttlMs: number): Promise<Lease | null>;
   /** Null when the lease was lost (expired and taken, or released). */
-  renew(lease: Lease, ttlMs: number, now?: Date): Promise<Lease | null>;
+  renew(lease: Lease, ttlMs: number): Promise<Lease | null>;
   release(lease: Lease): Promise<void>;
   get(name: string): Promise<Lease | null>;
 }
@@ -402,50 +413,14 @@ export interface CursorRepository {
   set(name: string, value: string): Promise<void>;
 }
 
-// ---- retention, backup, trace ---------------------------------------------------------------
-
-export interface RetentionCutoffs {
-  sessions: Date;
-  artifacts: Date;
-  audit: Date;
-  jobs: Date;
-}
-
-export interface RetentionResult {
-  sessionsDeleted: number;
-  eventsDeleted: number;
-  artifactsDeleted: number;
-  auditEventsDeleted: number;
-  jobsDeleted: number;
-  /** Completed or failed inbound claims older than the job cutoff (their dedupe window ended). */
-  inboundClaimsDeleted: number;
-  /** Sent or dead deliveries older than the job cutoff. */
-  deliveriesDeleted: number;
-}
-
-/** One row of an exported manifest; `importManifest` accepts what `exportManifest` yields. */
-export type ManifestRecord =
-  | { table: 'identity'; row: Identity }
-  | { table: 'session'; row: Session }
-  | { table: 'event'; row: SessionEvent }
-  | { table: 'job'; row: Job }
-  | { table: 'delivery'; row: Delivery }
-  | { table: 'audit'; row: AuditEvent }
-  | { table: 'artifact'; row: Artifact };
-
-/** Everything the gateway knows about one inbound event, for "where is my message?". */
-export interface TraceReport {
-  traceId: string;
-  inbound: InboundClaim[];
-  jobs: Job[];
-  events: SessionEvent[];
-  deliveries: Delivery[];
-  audit: AuditEvent[];
-}
-
 /**
- * Durable gateway state as small repositories behind one interface. `memory-store` and
- * `pg-store` pass the same conformance suite (`describeStoreConformance`).
+ * Durable gateway state as small repositories behind one interface: the runtime part the kernel
+ * needs to run a conversation. Operator parts (lists, counts, trace, prune, manifest, actions)
+ * sit behind the optional {@link Store.operator}, and fused round trips behind the optional
+ * {@link Store.fastPaths}; core composes the latter from these primitives when absent.
+ * All times (claims, leases, timestamps) come from the store's one injected `Clock` (the
+ * `CLOCK` token of its plugin container); no method takes a `now`. `memory-store` and
+ * `pg-store` pass the same Store kit (`describeStoreConformance`).
  */
 export interface Store {
   readonly kind: string;
@@ -468,15 +443,12 @@ export interface Store {
   readonly cursors: CursorRepository;
 
   /**
-   * Deletes what the seed's "Backup And Retention" lists, only while `lease` is held (throws
-   * `store.lease_lost` otherwise). Keeps running/blocked sessions and any session with an
-   * unfinished job. Finished inbound claims and deliveries go with the job window, so those
-   * tables do not grow without bound; processing claims and unsent deliveries are kept.
+   * The operator parts this store has; absent means none. Each part is optional too, so a
+   * caller must check the part before use (see `operatorPart` / `requireOperatorPart`).
    */
-  prune(cutoffs: RetentionCutoffs, lease: Lease): Promise<RetentionResult>;
-  exportManifest(): AsyncIterable<ManifestRecord>;
-  importManifest(records: AsyncIterable<ManifestRecord> | Iterable<ManifestRecord>): Promise<Record<ManifestRecord['table'], number>>;
-  trace(traceId: string): Promise<TraceReport>;
+  readonly operator?: OperatorStore;
+  /** Fused round trips this store has; core composes each missing one from the primitives. */
+  readonly fastPaths?: StoreFastPaths;
 }
 
 /** The string form of an inbound key, shared by every store. */

@@ -4,21 +4,25 @@ import { AdminBadRequest, StoreNotFound } from '../errors.js';
 import type { HttpRequest, HttpResponse, HttpRoute } from '../http/index.js';
 import type { Kernel } from './kernel.js';
 import { redactValue } from '../redaction.js';
+import { requireOperatorPart } from './store-ops.js';
 
 /**
  * Operator endpoints behind the admin token: "where is my message?" traces, identities (so a
- * memory-store gateway can be managed while it runs), and the dead-letter queue.
+ * memory-store gateway can be managed while it runs), and the dead-letter queue. Each route
+ * needs an operator part of the store; without it the route answers `store.capability_missing`
+ * (404) naming the part.
  */
 export function adminRoutes(kernel: Kernel): HttpRoute[] {
   const { store } = kernel.context;
   return [
     route('GET', '/admin/trace', async (req) => {
       const traceIds = await traceIdsFor(kernel, req);
-      const reports = await Promise.all(traceIds.map((id) => store.trace(id)));
+      const tracer = requireOperatorPart(store, 'trace');
+      const reports = await Promise.all(traceIds.map((id) => tracer.trace(id)));
       // Claim tokens are capabilities over in-flight work: operators see that a claim exists, not its token.
       return ok({ traces: redactValue(reports) });
     }),
-    route('GET', '/admin/identities', async (req) => ok({ identities: await store.identities.list({ provider: req.query.provider || undefined }) })),
+    route('GET', '/admin/identities', async (req) => ok({ identities: await requireOperatorPart(store, 'lists').identities.list({ provider: req.query.provider || undefined }) })),
     route('POST', '/admin/identities', async (req) => {
       const input = identityInput(req.body, true);
       const configured = [...kernel.context.providers.keys()];
@@ -28,20 +32,23 @@ export function adminRoutes(kernel: Kernel): HttpRoute[] {
       return ok({ identity: await store.identities.upsert(input as IdentityKey & { role: Role }) });
     }),
     route('POST', '/admin/identities/disable', async (req) => {
-      const identity = await store.identities.disable(identityInput(req.body, false));
+      const identity = await requireOperatorPart(store, 'actions').identities.disable(identityInput(req.body, false));
       if (!identity) throw new StoreNotFound({ what: 'identity', id: JSON.stringify(req.body) });
       return ok({ identity });
     }),
     route('GET', '/admin/deliveries', async (req) => {
       const status = req.query.status as 'pending' | 'sending' | 'sent' | 'dead' | undefined;
       if (status && !['pending', 'sending', 'sent', 'dead'].includes(status)) throw new AdminBadRequest({ reason: 'status must be pending, sending, sent or dead' });
-      return ok({ deliveries: await store.deliveries.list({ status, limit: 200 }), counts: await store.deliveries.countByStatus() });
+      const lists = requireOperatorPart(store, 'lists');
+      const counts = requireOperatorPart(store, 'counts');
+      return ok({ deliveries: await lists.deliveries.list({ status, limit: 200 }), counts: await counts.deliveries.countByStatus() });
     }),
     route('POST', '/admin/deliveries/:deliveryId/retry', async (req) => {
+      const actions = requireOperatorPart(store, 'actions');
       const delivery = await store.deliveries.get(req.params.deliveryId!);
       if (!delivery) throw new StoreNotFound({ what: 'delivery', id: req.params.deliveryId! });
       if (delivery.status !== 'dead') throw new AdminBadRequest({ reason: `delivery is ${delivery.status}; only dead deliveries can be retried` });
-      const requeued = await store.deliveries.requeue(delivery.deliveryId, { expiresAt: kernel.context.deliveryExpiry() });
+      const requeued = await actions.deliveries.requeue(delivery.deliveryId, { expiresAt: kernel.context.deliveryExpiry() });
       kernel.context.wakeDeliveries();
       return ok({ delivery: requeued });
     }),
@@ -57,9 +64,10 @@ function ok(body: unknown): HttpResponse {
 }
 
 async function traceIdsFor(kernel: Kernel, req: HttpRequest): Promise<string[]> {
+  requireOperatorPart(kernel.context.store, 'trace');
   if (req.query.traceId) return [req.query.traceId];
   if (req.query.instance && req.query.eventId) {
-    const claims = await kernel.context.store.inbound.findByEventId(req.query.instance, req.query.eventId);
+    const claims = await requireOperatorPart(kernel.context.store, 'lists').inbound.findByEventId(req.query.instance, req.query.eventId);
     return claims.map((c) => c.traceId);
   }
   throw new AdminBadRequest({ reason: 'give ?traceId=… or ?instance=…&eventId=…' });

@@ -49,9 +49,10 @@ export class KernelContext {
   }
 
   /**
-   * Puts rendered messages in the outbox. While this process's delivery worker runs, they are
-   * created already claimed by it and handed to it directly, saving a claim per delivery;
-   * otherwise a worker (here or in another process) claims them.
+   * Puts rendered messages in the outbox. While this process's delivery worker runs and the
+   * store can create a delivery claimed, they are created already claimed by it and handed to it
+   * directly, saving a claim per delivery; otherwise a worker (here or in another process)
+   * claims them.
    */
   async enqueueOutbound(messages: readonly RenderedMessage[], options: Omit<EnqueueRenderedOptions, 'maxAttempts' | 'expiresAt' | 'claimFor'>): Promise<void> {
     const handOff = this.handOff?.accepting() ? this.handOff : null;
@@ -61,8 +62,8 @@ export class KernelContext {
       expiresAt: this.deliveryExpiry(),
       claimFor: handOff ? { workerId: this.workerId, leaseMs: this.settings.jobLeaseMs } : undefined,
     });
-    for (const { delivery, created } of enqueued) {
-      if (handOff && created && delivery.claimToken !== null) handOff.accept(delivery);
+    for (const { delivery, claimed } of enqueued) {
+      if (handOff && claimed) handOff.accept(delivery);
       else this.wakeDeliveries();
     }
   }

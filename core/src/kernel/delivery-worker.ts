@@ -4,6 +4,7 @@ import { backoffDelayMs } from './backoff.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import type { DeliveryHandOff, KernelContext } from './context.js';
 import { toJson } from './json.js';
+import { completeDelivery } from './store-ops.js';
 import { WorkLoop } from './work-loop.js';
 
 /**
@@ -62,7 +63,6 @@ export class DeliveryWorker implements DeliveryHandOff {
     const delivery = this.takeHandedOff(now) ?? await this.kernel.store.deliveries.claim({
       workerId: this.kernel.workerId,
       leaseMs: this.kernel.settings.jobLeaseMs,
-      now,
       excludeInstances: this.openCircuits(),
     });
     if (!delivery) return false;
@@ -105,7 +105,7 @@ export class DeliveryWorker implements DeliveryHandOff {
       const chunk = delivery.chunks[index]!;
       try {
         const sent = await provider.send(delivery.target, chunk.message, { deliveryId: chunk.chunkId, traceId: delivery.traceId ?? undefined });
-        // The final chunk is recorded by `complete` in the same write.
+        // The final chunk is recorded with the completion (one write where the store fuses them).
         if (index === last) finalChunk = { index, providerMessageId: sent.providerMessageId };
         else current = await deliveries.markChunkSent(delivery.deliveryId, delivery.claimToken!, index, sent.providerMessageId);
       } catch (error) {
@@ -114,7 +114,7 @@ export class DeliveryWorker implements DeliveryHandOff {
       }
     }
     circuit.recordSuccess();
-    await deliveries.complete(delivery.deliveryId, delivery.claimToken!, finalChunk);
+    await completeDelivery(this.kernel.store, delivery.deliveryId, delivery.claimToken!, finalChunk);
     this.kernel.logger.debug('delivery.sent', { deliveryId: delivery.deliveryId, traceId: delivery.traceId, chunks: delivery.chunks.length });
   }
 

@@ -7,6 +7,7 @@ import { authorizePrompt } from './authorize.js';
 import { InteractionHandler, parseInteractionIntent } from './interactions.js';
 import { assertReplyContext, replyTarget } from './reply-target.js';
 import { toJson } from './json.js';
+import { enqueueJobWithEvents } from './store-ops.js';
 import type { KernelContext } from './context.js';
 
 /** What happened to one inbound event. */
@@ -48,7 +49,6 @@ export class InboundPipeline {
       owner: this.kernel.workerId,
       leaseMs: this.kernel.settings.inboundLeaseMs,
       traceId: randomUUID(),
-      now: this.kernel.clock.now(),
     });
     const { claim } = claimed;
     const log = this.kernel.logger.child({ traceId: claim.traceId, instance: event.instance, eventId: event.eventId });
@@ -119,7 +119,9 @@ export class InboundPipeline {
       providerKind: event.provider,
       title: text.slice(0, 80) || 'Gateway session',
     });
-    const { job, created, queuePosition } = await store.jobs.enqueue({
+    // Stored with the job (atomically where the store fuses it); the job's id is added to the payload.
+    const userMessage = [{ type: 'user.message', payload: toJson({ text, userId: event.userId, eventId: event.eventId }), traceId }];
+    const { job, created, queuePosition } = await enqueueJobWithEvents(store, {
       kind: 'prompt',
       idempotencyKey: `inbound:${inboundClaimKey({ provider: event.provider, instance: event.instance, workspaceId: event.workspaceId, eventType: event.kind, eventId: event.eventId })}`,
       queueKey: session.sessionId,
@@ -127,9 +129,7 @@ export class InboundPipeline {
       payload: toJson({ text, target, userId: event.userId, eventId: event.eventId, attachments: event.attachments }),
       maxAttempts: this.kernel.settings.jobMaxAttempts,
       traceId,
-      // Stored with the job, atomically; the store adds the job's id to the payload.
-      sessionEvents: [{ type: 'user.message', payload: toJson({ text, userId: event.userId, eventId: event.eventId }), traceId }],
-    });
+    }, userMessage);
     if (created) {
       if (queuePosition > 0) await this.kernel.notify({ kind: 'queued', position: queuePosition }, target, `${job.jobId}:queued`, { sessionId: session.sessionId, traceId });
       this.kernel.wakeJobs();

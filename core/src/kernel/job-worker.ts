@@ -39,7 +39,6 @@ export class JobWorker {
     const job = await this.kernel.store.jobs.claim({
       workerId: this.kernel.workerId,
       leaseMs: this.kernel.settings.jobLeaseMs,
-      now: this.kernel.clock.now(),
     });
     if (!job) return false;
     await this.kernel.audit('job.claimed', this.kernel.workerId, { jobId: job.jobId, kind: job.kind, attempt: job.attempts }, job.traceId ?? undefined);

@@ -1,5 +1,6 @@
 import type { Lease } from '../contracts/store.js';
 import type { KernelContext } from './context.js';
+import { operatorPart } from './store-ops.js';
 
 const DAEMON_LEASE = 'gateway:daemon';
 const DAY_MS = 86_400_000;
@@ -18,7 +19,13 @@ export class Maintenance {
 
   constructor(private readonly kernel: KernelContext) {}
 
+  /** Whether retention can run at all: only a store with the `prune` operator part prunes. */
+  get prunes(): boolean {
+    return operatorPart(this.kernel.store, 'prune') !== undefined;
+  }
+
   async start(): Promise<void> {
+    if (!this.prunes) this.kernel.logger.warn('retention.unavailable', { store: this.kernel.store.kind, reason: 'the store has no "prune" operator part; nothing is pruned' });
     await this.tryAcquire();
     this.renewTimer = setInterval(() => void this.renewOrAcquire(), RENEW_EVERY_MS);
     this.renewTimer.unref();
@@ -37,9 +44,10 @@ export class Maintenance {
     return this.lease !== null && this.lease.expiresAt.getTime() > this.kernel.clock.now().getTime();
   }
 
-  /** One retention pass; returns null when this process does not hold the daemon lease. */
+  /** One retention pass; returns null when this process does not hold the daemon lease or the store cannot prune. */
   async runRetention(): Promise<Record<string, unknown> | null> {
-    if (!this.holdsLease()) return null;
+    const pruner = operatorPart(this.kernel.store, 'prune');
+    if (!pruner || !this.holdsLease()) return null;
     const now = this.kernel.clock.now().getTime();
     const { retention } = this.kernel.settings;
     const cutoffs = {
@@ -48,7 +56,7 @@ export class Maintenance {
       audit: new Date(now - retention.auditDays * DAY_MS),
       jobs: new Date(now - retention.jobDays * DAY_MS),
     };
-    const result = await this.kernel.store.prune(cutoffs, this.lease!);
+    const result = await pruner.prune(cutoffs, this.lease!);
     const metadata = {
       sessionCutoff: cutoffs.sessions.toISOString(),
       artifactCutoff: cutoffs.artifacts.toISOString(),
@@ -62,13 +70,13 @@ export class Maintenance {
   }
 
   private async tryAcquire(): Promise<void> {
-    this.lease = await this.kernel.store.leases.acquire(DAEMON_LEASE, this.kernel.workerId, LEASE_TTL_MS, this.kernel.clock.now());
+    this.lease = await this.kernel.store.leases.acquire(DAEMON_LEASE, this.kernel.workerId, LEASE_TTL_MS);
   }
 
   private async renewOrAcquire(): Promise<void> {
     try {
       if (this.lease) {
-        this.lease = await this.kernel.store.leases.renew(this.lease, LEASE_TTL_MS, this.kernel.clock.now());
+        this.lease = await this.kernel.store.leases.renew(this.lease, LEASE_TTL_MS);
         if (!this.lease) this.kernel.logger.warn('maintenance.lease_lost', {});
       } else {
         await this.tryAcquire();

@@ -1,7 +1,8 @@
 import type { DeliveryTarget, OutboundMessage } from '../contracts/provider.js';
 import type { RenderedChunk, RenderedMessage } from '../contracts/renderer.js';
-import type { Delivery, Store } from '../contracts/store.js';
+import type { Store } from '../contracts/store.js';
 import { encodeButtons } from './button-codec.js';
+import { enqueueDeliveryClaimed, type EnqueuedDelivery } from './store-ops.js';
 
 /** Chunk ids of a delivery: `<deliveryId>:chunk:<n>`, n from 1, deterministic. */
 export function chunkIdsFor(deliveryId: string, count: number): string[] {
@@ -17,7 +18,7 @@ export interface EnqueueRenderedOptions {
   traceId?: string;
   maxAttempts: number;
   expiresAt: Date;
-  /** Create the deliveries already claimed by this worker (see `NewDelivery.claimFor`). */
+  /** Create the deliveries already claimed by this worker where the store can (`StoreFastPaths.enqueueDeliveryClaimed`). */
   claimFor?: { workerId: string; leaseMs: number };
 }
 
@@ -38,12 +39,12 @@ export function toOutboundMessage(chunk: RenderedChunk): OutboundMessage {
  */
 export async function enqueueRendered(
   store: Store, messages: readonly RenderedMessage[], options: EnqueueRenderedOptions,
-): Promise<{ delivery: Delivery; created: boolean }[]> {
-  const out: { delivery: Delivery; created: boolean }[] = [];
+): Promise<EnqueuedDelivery[]> {
+  const out: EnqueuedDelivery[] = [];
   for (const message of messages) {
     const deliveryId = `${options.idPrefix}:${message.key}`;
     const chunkIds = chunkIdsFor(deliveryId, message.chunks.length);
-    const enqueued = await store.deliveries.enqueue({
+    const enqueued = await enqueueDeliveryClaimed(store, {
       deliveryId,
       instance: options.target.instance,
       target: options.target,
@@ -54,8 +55,7 @@ export async function enqueueRendered(
       traceId: options.traceId,
       maxAttempts: options.maxAttempts,
       expiresAt: options.expiresAt,
-      claimFor: options.claimFor,
-    });
+    }, options.claimFor);
     out.push(enqueued);
   }
   return out;

@@ -11,6 +11,7 @@ import { isGatewayError } from '../errors.js';
 import type { KernelContext } from './context.js';
 import { fetchPromptAttachments } from './attachments.js';
 import { toJson } from './json.js';
+import { appendEvents } from './store-ops.js';
 
 /** What a finished prompt job tells the worker. */
 export type PromptOutcome = (
@@ -134,7 +135,7 @@ export class PromptRunner {
       runId,
       error: { code: 'run.deadline_exceeded', message: `the run did not finish within ${Math.round(this.kernel.settings.promptDeadlineMs / 1000)} s and was aborted`, retryable: false },
     };
-    await this.kernel.store.events.append(session.sessionId, [storedEvent(failed, job)], { status: 'failed' });
+    await appendEvents(this.kernel.store, session.sessionId, [storedEvent(failed, job)], 'failed');
     return failed;
   }
 
@@ -209,7 +210,7 @@ class HistoryBuffer {
     const batch = this.pending;
     this.pending = [];
     this.lastFlush = Date.now();
-    await this.kernel.store.events.append(this.sessionId, batch, status === undefined ? undefined : { status });
+    await appendEvents(this.kernel.store, this.sessionId, batch, status);
   }
 }
 

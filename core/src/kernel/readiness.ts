@@ -1,7 +1,10 @@
 import type { ComponentHealth } from '../contracts/common.js';
 import type { Provider } from '../contracts/provider.js';
+import { OPERATOR_PARTS } from '../contracts/store/operator.js';
+import type { Store } from '../contracts/store.js';
 import type { CircuitState } from './circuit-breaker.js';
 import type { KernelContext } from './context.js';
+import { operatorPart } from './store-ops.js';
 
 export type OverallStatus = 'ok' | 'degraded' | 'down';
 
@@ -55,7 +58,7 @@ export async function buildReadiness(
   circuitOf: (instance: string) => CircuitState,
 ): Promise<ReadinessReport> {
   const now = kernel.clock.now().getTime();
-  const store = { kind: kernel.store.kind, ...(await safeHealth(() => kernel.store.health())) };
+  const store = withStoreParts(kernel.store, { kind: kernel.store.kind, ...(await safeHealth(() => kernel.store.health())) });
   const executor: ComponentHealth & { kind?: string } = kernel.executor
     ? { kind: kernel.executor.kind, ...(await safeHealth(() => kernel.executor!.health())) }
     : { state: 'not_configured', reason: 'no executor plugin is configured; prompts are refused with a message to the sender' };
@@ -89,6 +92,17 @@ function overall(store: ComponentHealth, executor: ComponentHealth, providers: R
   if (store.state === 'down') return 'down';
   const states = [store.state, executor.state, ...Object.values(providers).map((p) => p.state)];
   return states.every((s) => s === 'ok') ? 'ok' : 'degraded';
+}
+
+/**
+ * Adds which operator parts the store has to its health detail, and says so when retention is
+ * off because the store cannot prune.
+ */
+function withStoreParts<T extends ComponentHealth & { kind: string }>(store: Store, health: T): T {
+  if (health.state === 'not_configured') return health;
+  const parts = OPERATOR_PARTS.filter((part) => operatorPart(store, part) !== undefined);
+  const retention = parts.includes('prune') ? {} : { retention: 'off: the store has no "prune" operator part' };
+  return { ...health, detail: { ...health.detail, operatorParts: parts, ...retention } };
 }
 
 async function safeHealth(check: () => Promise<ComponentHealth>): Promise<ComponentHealth> {

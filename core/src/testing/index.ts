@@ -2,8 +2,18 @@
  * @packageDocumentation
  * Test kit for cowork-gateway plugins: conformance suites for each contract and loopback fakes.
  */
-export { describeStoreConformance } from './store-conformance/index.js';
-export type { StoreConformanceDescriptor } from './store-conformance/index.js';
+export {
+  describeStoreConformance,
+  runStoreCheck,
+  storeCheckIds,
+  StoreCheckFailed,
+  FAST_PATHS,
+  type StoreConformanceDescriptor,
+  type StoreKitContext,
+  type StoreCheck,
+  type FastPathName,
+} from './store-conformance/index.js';
+export { ManualClock } from './manual-clock.js';
 export { FakeChannel, type ScriptedFailure } from './fake-channel.js';
 export { FakeExecutor, fakeExecutorPlugin, fakeExecutorOptions, longText, type FakeExecutorOptions } from './fake-executor.js';
 export {

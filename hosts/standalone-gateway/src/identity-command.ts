@@ -1,6 +1,7 @@
 import {
   ROLES,
   defineError,
+  requireOperatorPart,
   type Identity,
   type IdentityKey,
   type LoadedConfig,
@@ -72,9 +73,10 @@ async function viaStore(action: IdentityAction, args: IdentityArgs, store: Store
   if (action === 'upsert' && !configured.includes(args.provider!)) {
     throw new IdentityArgsInvalid({ reason: `no provider instance "${args.provider}" is configured (configured: ${configured.join(', ') || 'none'}); identities name a provider instance id` });
   }
-  if (action === 'list') return { ok: true, identities: await store.identities.list({ provider: args.provider }) };
+  // Listing and disabling are operator parts: a store without them answers store.capability_missing.
+  if (action === 'list') return { ok: true, identities: await requireOperatorPart(store, 'lists').identities.list({ provider: args.provider }) };
   if (action === 'disable') {
-    const identity = await store.identities.disable(keyOf(args));
+    const identity = await requireOperatorPart(store, 'actions').identities.disable(keyOf(args));
     if (!identity) throw new IdentityArgsInvalid({ reason: 'no such identity' });
     return { ok: true, identity };
   }

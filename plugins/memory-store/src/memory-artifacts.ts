@@ -18,7 +18,7 @@ export class MemoryArtifacts implements ArtifactRepository {
       contentType: artifact.contentType,
       storageUri: artifact.storageUri,
       sizeBytes: artifact.sizeBytes,
-      createdAt: new Date(),
+      createdAt: this.state.now(),
     };
     this.state.artifacts.set(row.artifactId, row);
     return copy(row);

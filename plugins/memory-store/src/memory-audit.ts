@@ -14,7 +14,7 @@ export class MemoryAudit implements AuditRepository {
       actor: event.actor,
       metadata: copy(event.metadata),
       traceId: event.traceId ?? null,
-      createdAt: new Date(),
+      createdAt: this.state.now(),
     };
     this.state.audit.set(row.auditId, row);
     return copy(row);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_DELIVERY_MAX_ATTEMPTS, DELIVERY_STATUSES, StoreNotFound, StoreStaleClaim } from '@cowork-gateway/core';
-import type { Delivery, DeliveryClaimOptions, DeliveryRepository, DeliveryStatus, NewDelivery, SentChunk } from '@cowork-gateway/core';
+import type { ClaimFor, Delivery, DeliveryClaimOptions, DeliveryRepository, DeliveryStatus, NewDelivery, SentChunk } from '@cowork-gateway/core';
 import type { DueEntry, MemoryState } from './memory-state.js';
 import { copy, expired, limited, newestFirst, plus } from './rows.js';
 
@@ -9,10 +9,11 @@ import { copy, expired, limited, newestFirst, plus } from './rows.js';
 export class MemoryDeliveries implements DeliveryRepository {
   constructor(private readonly state: MemoryState) {}
 
-  async enqueue(input: NewDelivery): Promise<{ delivery: Delivery; created: boolean }> {
+  /** Idempotent by `deliveryId`; with `claimFor` a created delivery is created claimed (the fast path). */
+  async enqueue(input: NewDelivery & { claimFor?: ClaimFor }): Promise<{ delivery: Delivery; created: boolean }> {
     const existing = this.state.deliveries.get(input.deliveryId);
     if (existing) return { delivery: copy(existing), created: false };
-    const now = new Date();
+    const now = this.state.now();
     const delivery = newDelivery(input, now);
     if (input.claimFor) claimFor(delivery, input.claimFor, now);
     this.state.deliveries.set(delivery.deliveryId, delivery);
@@ -21,7 +22,7 @@ export class MemoryDeliveries implements DeliveryRepository {
   }
 
   async claim(options: DeliveryClaimOptions): Promise<Delivery | null> {
-    const now = options.now ?? new Date();
+    const now = this.state.now();
     const excluded = new Set(options.excludeInstances ?? []);
     const next = this.nextDue(now, excluded);
     if (!next) return null;
@@ -33,13 +34,14 @@ export class MemoryDeliveries implements DeliveryRepository {
   /** Records chunk `index` (0-based position in `chunks`) as sent. */
   async markChunkSent(deliveryId: string, token: string, index: number, providerMessageId: string): Promise<Delivery> {
     const delivery = this.held(deliveryId, token);
-    recordChunk(delivery, index, providerMessageId, new Date());
+    recordChunk(delivery, index, providerMessageId, this.state.now());
     return copy(delivery);
   }
 
+  /** Marks it sent; with `lastChunk` records that chunk first, in the same step (the fast path). */
   async complete(deliveryId: string, token: string, lastChunk?: SentChunk): Promise<Delivery> {
     const delivery = this.held(deliveryId, token);
-    const now = new Date();
+    const now = this.state.now();
     if (lastChunk) recordChunk(delivery, lastChunk.index, lastChunk.providerMessageId, now);
     this.release(delivery, 'sent', now);
     return copy(delivery);
@@ -47,7 +49,7 @@ export class MemoryDeliveries implements DeliveryRepository {
 
   async retry(deliveryId: string, token: string, options: { nextAttemptAt: Date; error: string }): Promise<Delivery> {
     const delivery = this.held(deliveryId, token);
-    this.release(delivery, 'pending', new Date());
+    this.release(delivery, 'pending', this.state.now());
     delivery.nextAttemptAt = new Date(options.nextAttemptAt);
     this.state.trackDelivery(delivery);
     delivery.lastError = options.error;
@@ -59,16 +61,16 @@ export class MemoryDeliveries implements DeliveryRepository {
     const delivery = token === null ? this.require(deliveryId) : this.held(deliveryId, token);
     // A delivery already sent stays sent: a stale sweep racing the worker must not bury it.
     if (delivery.status === 'sent') return copy(delivery);
-    this.release(delivery, 'dead', new Date());
+    this.release(delivery, 'dead', this.state.now());
     delivery.deadReason = reason;
     return copy(delivery);
   }
 
   /** Only a dead delivery is requeued; any other is returned unchanged. */
-  async requeue(deliveryId: string, options: { expiresAt: Date; now?: Date }): Promise<Delivery> {
+  async requeue(deliveryId: string, options: { expiresAt: Date }): Promise<Delivery> {
     const delivery = this.require(deliveryId);
     if (delivery.status !== 'dead') return copy(delivery);
-    const now = options.now ?? new Date();
+    const now = this.state.now();
     this.release(delivery, 'pending', now);
     delivery.attempts = 0;
     delivery.nextAttemptAt = now;

@@ -17,7 +17,7 @@ export class MemoryEvents implements SessionEventRepository {
     const session = this.state.sessions.get(sessionId);
     if (!session) throw new StoreNotFound({ what: 'session', id: sessionId });
     if (options.status !== undefined && events.length > 0) session.status = options.status;
-    return this.appendTo(session, events, new Date()).map((e) => copy(e));
+    return this.appendTo(session, events, this.state.now()).map((e) => copy(e));
   }
 
   async list(sessionId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<SessionEvent[]> {

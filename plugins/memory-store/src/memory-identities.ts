@@ -10,7 +10,7 @@ export class MemoryIdentities implements IdentityRepository {
 
   async upsert(input: IdentityKey & { role: Role; status?: IdentityStatus }): Promise<Identity> {
     const key = identityKeyString(input);
-    const now = new Date();
+    const now = this.state.now();
     const existing = this.state.identities.get(key);
     const identity: Identity = existing
       ? { ...existing, role: input.role, status: input.status ?? existing.status, updatedAt: now }
@@ -44,7 +44,7 @@ export class MemoryIdentities implements IdentityRepository {
     const identity = this.state.identities.get(identityKeyString(key));
     if (!identity) return null;
     identity.status = 'disabled';
-    identity.updatedAt = new Date();
+    identity.updatedAt = this.state.now();
     return copy(identity);
   }
 

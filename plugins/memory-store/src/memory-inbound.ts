@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StoreNotFound, StoreStaleClaim, inboundClaimKey } from '@cowork-gateway/core';
-import type { ClaimOutcome, InboundClaim, InboundKey, InboundRepository, JsonObject } from '@cowork-gateway/core';
+import type { ClaimOutcome, InboundClaim, InboundClaimOptions, InboundKey, InboundRepository, JsonObject } from '@cowork-gateway/core';
 import type { MemoryState } from './memory-state.js';
 import { copy, expired, plus } from './rows.js';
 
@@ -10,9 +10,9 @@ export class MemoryInbound implements InboundRepository {
 
   async claim(
     key: InboundKey,
-    options: { owner: string; leaseMs: number; traceId: string; now?: Date },
+    options: InboundClaimOptions,
   ): Promise<ClaimOutcome> {
-    const now = options.now ?? new Date();
+    const now = this.state.now();
     const existing = this.state.inbound.get(inboundClaimKey(key));
     if (existing && !takeable(existing, now)) return { outcome: 'duplicate', claim: copy(existing) };
     const claim = existing ? this.takeOver(existing, options, now) : this.create(key, options, now);
@@ -24,7 +24,7 @@ export class MemoryInbound implements InboundRepository {
     const claim = this.held(key, token);
     claim.status = 'completed';
     claim.result = result === undefined ? null : copy(result);
-    claim.updatedAt = new Date();
+    claim.updatedAt = this.state.now();
     return copy(claim);
   }
 
@@ -33,7 +33,7 @@ export class MemoryInbound implements InboundRepository {
     claim.status = 'failed';
     claim.retryable = options.retryable;
     claim.lastError = options.error;
-    claim.updatedAt = new Date();
+    claim.updatedAt = this.state.now();
     return copy(claim);
   }
 

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_JOB_MAX_ATTEMPTS, JOB_STATUSES, StoreNotFound, StoreStaleClaim } from '@cowork-gateway/core';
-import type { EnqueuedJob, Job, JobClaimOptions, JobKind, JobRepository, JobStatus, JsonObject, NewJob, Session } from '@cowork-gateway/core';
+import type { EnqueuedJob, Job, JobClaimOptions, JobKind, JobRepository, JobStatus, JsonObject, NewJob, NewSessionEvent, Session } from '@cowork-gateway/core';
+
+/** A job plus the session events the fused enqueue appends with it (`StoreFastPaths.enqueueJobWithEvents`). */
+export type NewJobWithEvents = NewJob & { sessionEvents?: NewSessionEvent[] };
 import type { MemoryEvents } from './memory-events.js';
 import type { MemoryState } from './memory-state.js';
 import { copy, expired, limited, newestFirst, plus } from './rows.js';
@@ -17,12 +20,13 @@ export class MemoryJobs implements JobRepository {
     private readonly events: MemoryEvents,
   ) {}
 
-  async enqueue(input: NewJob): Promise<EnqueuedJob> {
+  /** Idempotent by `idempotencyKey`; `sessionEvents` are appended atomically with a created job. */
+  async enqueue(input: NewJobWithEvents): Promise<EnqueuedJob> {
     const existingId = this.state.jobKeys.get(input.idempotencyKey);
     const existing = existingId === undefined ? undefined : this.state.jobs.get(existingId);
     if (existing) return { job: copy(existing), created: false, queuePosition: await this.queuePosition(existing.jobId) };
     const session = this.sessionFor(input);
-    const now = new Date();
+    const now = this.state.now();
     const job = newJob(input, now);
     this.state.jobs.set(job.jobId, job);
     this.state.jobKeys.set(job.idempotencyKey, job.jobId);
@@ -35,7 +39,7 @@ export class MemoryJobs implements JobRepository {
   }
 
   async claim(options: JobClaimOptions): Promise<Job | null> {
-    const now = options.now ?? new Date();
+    const now = this.state.now();
     for (let job = this.nextDue(now, options.kinds); job; job = this.nextDue(now, options.kinds)) {
       if (job.attempts < job.maxAttempts) return copy(take(job, options, now));
       bury(job, now);
@@ -46,7 +50,7 @@ export class MemoryJobs implements JobRepository {
 
   async heartbeat(jobId: string, token: string, leaseMs: number): Promise<Job> {
     const job = this.held(jobId, token);
-    const now = new Date();
+    const now = this.state.now();
     job.leaseExpiresAt = plus(now, leaseMs);
     job.updatedAt = now;
     return copy(job);
@@ -54,7 +58,7 @@ export class MemoryJobs implements JobRepository {
 
   async complete(jobId: string, token: string, result?: JsonObject): Promise<Job> {
     const job = this.held(jobId, token);
-    release(job, 'completed', new Date());
+    release(job, 'completed', this.state.now());
     this.state.trackJob(job);
     job.result = result === undefined ? null : copy(result);
     return copy(job);
@@ -63,7 +67,7 @@ export class MemoryJobs implements JobRepository {
   async fail(jobId: string, token: string, options: { error: string; retryAt?: Date }): Promise<Job> {
     const job = this.held(jobId, token);
     const retry = options.retryAt !== undefined && job.attempts < job.maxAttempts;
-    release(job, options.retryAt === undefined ? 'failed' : retry ? 'pending' : 'dead', new Date());
+    release(job, options.retryAt === undefined ? 'failed' : retry ? 'pending' : 'dead', this.state.now());
     this.state.trackJob(job);
     job.lastError = options.error;
     if (retry && options.retryAt) job.runAt = new Date(options.retryAt);
@@ -129,7 +133,7 @@ export class MemoryJobs implements JobRepository {
   }
 
   /** The session that `sessionEvents` go to (none without events); `store.not_found` when unknown. */
-  private sessionFor(input: NewJob): Session | undefined {
+  private sessionFor(input: NewJobWithEvents): Session | undefined {
     if (!input.sessionEvents?.length) return undefined;
     const session = input.sessionId === undefined ? undefined : this.state.sessions.get(input.sessionId);
     if (!session) throw new StoreNotFound({ what: 'session', id: input.sessionId ?? '(no sessionId given)' });

@@ -7,7 +7,8 @@ import { copy, expired, plus } from './rows.js';
 export class MemoryLeases implements LeaseRepository {
   constructor(private readonly state: MemoryState) {}
 
-  async acquire(name: string, holder: string, ttlMs: number, now: Date = new Date()): Promise<Lease | null> {
+  async acquire(name: string, holder: string, ttlMs: number): Promise<Lease | null> {
+    const now = this.state.now();
     const current = this.state.leases.get(name);
     if (current && current.holder !== holder && !expired(current.expiresAt, now)) return null;
     const lease: Lease = { name, holder, token: randomUUID(), expiresAt: plus(now, ttlMs) };
@@ -16,7 +17,8 @@ export class MemoryLeases implements LeaseRepository {
   }
 
   /** Renews while the token is current, even just after expiry if nobody took the lease over. */
-  async renew(lease: Lease, ttlMs: number, now: Date = new Date()): Promise<Lease | null> {
+  async renew(lease: Lease, ttlMs: number): Promise<Lease | null> {
+    const now = this.state.now();
     const current = this.current(lease);
     if (!current) return null;
     current.expiresAt = plus(now, ttlMs);

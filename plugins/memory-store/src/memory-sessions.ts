@@ -15,7 +15,7 @@ export class MemorySessions implements SessionRepository {
   async findOrCreate(
     key: ThreadKey & { providerKind: string; title: string },
   ): Promise<{ session: Session; created: boolean }> {
-    const now = new Date();
+    const now = this.state.now();
     const existingId = this.state.threads.get(threadKeyString(key));
     const existing = existingId === undefined ? undefined : this.state.sessions.get(existingId);
     if (existing) return { session: copy(existing), created: false };
@@ -38,7 +38,7 @@ export class MemorySessions implements SessionRepository {
     const session = this.require(sessionId);
     if (session.executorSessionId === null || (replacing !== undefined && session.executorSessionId === replacing)) {
       session.executorSessionId = executorSessionId;
-      session.updatedAt = new Date();
+      session.updatedAt = this.state.now();
     }
     return copy(session);
   }
@@ -46,7 +46,7 @@ export class MemorySessions implements SessionRepository {
   async setStatus(sessionId: string, status: SessionStatus): Promise<Session> {
     const session = this.require(sessionId);
     session.status = status;
-    session.updatedAt = new Date();
+    session.updatedAt = this.state.now();
     return copy(session);
   }
 

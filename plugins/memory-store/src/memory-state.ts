@@ -10,12 +10,21 @@ import type {
   SessionEvent,
 } from '@cowork-gateway/core';
 import { MinHeap } from './min-heap.js';
+import type { Clock } from '@cowork-gateway/core';
 
 /**
  * Every table of the memory store. Maps keep insertion order, which the repositories use as
  * the tie-break after timestamps (FIFO for equal `createdAt`).
  */
 export class MemoryState {
+  /** @param clock - The store's one clock: every timestamp, claim and lease reads it. */
+  constructor(private readonly clock: Clock) {}
+
+  /** The store's current time. */
+  now(): Date {
+    return this.clock.now();
+  }
+
   /** Identities by {@link identityKeyString}. */
   readonly identities = new Map<string, Identity>();
   readonly sessions = new Map<string, Session>();

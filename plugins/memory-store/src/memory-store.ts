@@ -1,6 +1,9 @@
-import { StoreLeaseLost, inject, injectable } from '@cowork-gateway/core';
+import { CLOCK, StoreLeaseLost, inject, injectable, systemClock } from '@cowork-gateway/core';
 import type {
+  Clock,
   ComponentHealth,
+  OperatorStore,
+  StoreFastPaths,
   Lease,
   ManifestRecord,
   RetentionCutoffs,
@@ -28,7 +31,8 @@ import { MEMORY_STORE_OPTIONS, type MemoryStoreOptions } from './options.js';
  * The Store kept in this process's memory: for development, tests and single-process embedded
  * use. Not durable (everything is lost on restart or `close()`) and not shared (one process).
  * Every operation runs synchronously behind its promise, so concurrent callers are atomic.
- * Rows are copied in and out; callers never hold references into the store.
+ * Rows are copied in and out; callers never hold references into the store. Every time comes
+ * from the injected clock (`CLOCK`). It has every operator part and every fast path.
  */
 @injectable()
 export class MemoryStore implements Store {
@@ -46,10 +50,18 @@ export class MemoryStore implements Store {
   readonly leases: MemoryLeases;
   readonly cursors: MemoryCursors;
 
-  private readonly state = new MemoryState();
+  readonly operator: Required<OperatorStore>;
+  readonly fastPaths: Required<StoreFastPaths>;
+
+  private readonly state: MemoryState;
   private phase: 'new' | 'started' | 'closed' = 'new';
 
-  constructor(@inject(MEMORY_STORE_OPTIONS) options: MemoryStoreOptions) {
+  /**
+   * @param options - Parsed {@link MemoryStoreOptions}.
+   * @param clock - The one clock the store reads; the plugin container's `CLOCK`. Default: the system clock.
+   */
+  constructor(@inject(MEMORY_STORE_OPTIONS) options: MemoryStoreOptions, @inject(CLOCK) clock: Clock = systemClock) {
+    this.state = new MemoryState(clock);
     this.identities = new MemoryIdentities(this.state);
     this.events = new MemoryEvents(this.state, options.maxEventsPerSession);
     this.sessions = new MemorySessions(this.state, this.events);
@@ -60,6 +72,24 @@ export class MemoryStore implements Store {
     this.artifacts = new MemoryArtifacts(this.state);
     this.leases = new MemoryLeases(this.state);
     this.cursors = new MemoryCursors(this.state);
+    const lists = {
+      identities: this.identities,
+      sessions: this.sessions,
+      jobs: this.jobs,
+      deliveries: this.deliveries,
+      audit: this.audit,
+      artifacts: this.artifacts,
+      inbound: this.inbound,
+    };
+    const counts = { identities: this.identities, jobs: this.jobs, deliveries: this.deliveries };
+    const actions = { identities: this.identities, deliveries: this.deliveries };
+    this.operator = { lists, counts, actions, trace: this, prune: this, manifest: this };
+    this.fastPaths = {
+      enqueueJobWithEvents: (job, sessionEvents) => this.jobs.enqueue({ ...job, sessionEvents }),
+      enqueueDeliveryClaimed: (delivery, claimFor) => this.deliveries.enqueue({ ...delivery, claimFor }),
+      completeDeliveryWithLastChunk: (deliveryId, token, lastChunk) => this.deliveries.complete(deliveryId, token, lastChunk),
+      appendEventsWithStatus: (sessionId, events, status) => this.events.append(sessionId, events, { status }),
+    };
   }
 
   /** Nothing to connect to; marks the store ready. Starting again after `close()` starts empty. */
@@ -83,7 +113,7 @@ export class MemoryStore implements Store {
 
   /** Prunes only while `lease` is the current, unexpired holding of its name. */
   async prune(cutoffs: RetentionCutoffs, lease: Lease): Promise<RetentionResult> {
-    if (!this.leases.isHeld(lease, new Date())) throw new StoreLeaseLost({ name: lease.name });
+    if (!this.leases.isHeld(lease, this.state.now())) throw new StoreLeaseLost({ name: lease.name });
     return pruneState(this.state, cutoffs);
   }
 

@@ -1,15 +1,18 @@
 import 'reflect-metadata';
 import { expect } from 'chai';
 import { isGatewayError } from '@cowork-gateway/core';
+import { ManualClock } from '@cowork-gateway/core/testing';
 import type { ManifestRecord } from '@cowork-gateway/core';
 import { MemoryStore } from '../src/memory-store.js';
 
 /** Behaviour specific to the memory store, beyond the shared conformance suite. */
 describe('MemoryStore', () => {
   let store: MemoryStore;
+  let clock: ManualClock;
 
   beforeEach(async () => {
-    store = new MemoryStore({ maxEventsPerSession: 100_000 });
+    clock = new ManualClock();
+    store = new MemoryStore({ maxEventsPerSession: 100_000 }, clock);
     await store.start();
   });
 
@@ -87,16 +90,20 @@ describe('MemoryStore', () => {
     it('an inbound takeover keeps the first trace id', async () => {
       const key = { provider: 'p', instance: 'i', eventType: 'message', eventId: 'e-1' };
       const t0 = new Date('2030-01-01T00:00:00Z');
-      await store.inbound.claim(key, { owner: 'a', leaseMs: 1000, traceId: 'trace-1', now: t0 });
-      const again = await store.inbound.claim(key, { owner: 'b', leaseMs: 1000, traceId: 'trace-2', now: new Date('2030-01-02T00:00:00Z') });
+      clock.set(t0);
+      await store.inbound.claim(key, { owner: 'a', leaseMs: 1000, traceId: 'trace-1' });
+      clock.set(new Date('2030-01-02T00:00:00Z'));
+      const again = await store.inbound.claim(key, { owner: 'b', leaseMs: 1000, traceId: 'trace-2' });
       expect(again.claim).to.include({ traceId: 'trace-1', attempts: 2 });
     });
 
     it('a job dead on lease expiry records why', async () => {
       const { job } = await store.jobs.enqueue({ kind: 'prompt', idempotencyKey: 'k', payload: {}, maxAttempts: 1, runAt: new Date(0) });
       const t0 = new Date();
-      await store.jobs.claim({ workerId: 'w', leaseMs: 1000, now: t0 });
-      expect(await store.jobs.claim({ workerId: 'w', leaseMs: 1000, now: new Date(t0.getTime() + 5000) })).to.equal(null);
+      clock.set(t0);
+      await store.jobs.claim({ workerId: 'w', leaseMs: 1000 });
+      clock.advance(5000);
+      expect(await store.jobs.claim({ workerId: 'w', leaseMs: 1000 })).to.equal(null);
       expect(await store.jobs.get(job.jobId)).to.include({ status: 'dead', lastError: 'lease expired after 1 attempts' });
     });
 
@@ -109,7 +116,8 @@ describe('MemoryStore', () => {
       const chunks = [{ chunkId: 'd:chunk:1', message: { text: 'x', format: 'plain' as const } }];
       await store.deliveries.enqueue({ deliveryId: 'd', instance: 'i', target: { instance: 'i', chatId: 'c' }, purpose: 'reply', chunks, expiresAt });
       expect(await store.deliveries.requeue('d', { expiresAt })).to.include({ status: 'pending' });
-      const claimed = await store.deliveries.claim({ workerId: 'w', leaseMs: 1000, now: new Date(Date.now() + 1000) });
+      clock.advance(1000);
+      const claimed = await store.deliveries.claim({ workerId: 'w', leaseMs: 1000 });
       const token = claimed?.claimToken as string;
       expect(isGatewayError(await rejection(store.deliveries.markChunkSent('d', token, 5, 'm')), 'store.not_found')).to.equal(true);
       await store.deliveries.complete('d', token);

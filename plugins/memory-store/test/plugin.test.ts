@@ -1,17 +1,25 @@
 import 'reflect-metadata';
 import { expect } from 'chai';
 import * as v from 'valibot';
-import { STORE, resolve, rootContainer } from '@cowork-gateway/core';
-import type { InstanceInfo } from '@cowork-gateway/core';
+import { CLOCK, STORE, resolve, rootContainer, systemClock } from '@cowork-gateway/core';
+import type { Clock, InstanceInfo } from '@cowork-gateway/core';
+import { ManualClock } from '@cowork-gateway/core/testing';
 import { MemoryStore } from '../src/memory-store.js';
 import { memoryStoreOptions } from '../src/options.js';
 import { memoryStorePlugin } from '../src/plugin.js';
 
 const instance: InstanceInfo = { id: 'store', plugin: '@cowork-gateway/memory-store', kind: 'store' };
 
+/** A plugin-instance container as the plugin loader makes one: it always carries `CLOCK`. */
+function instanceContainer(clock: Clock = systemClock) {
+  const container = rootContainer.createChildContainer();
+  container.register(CLOCK, { useValue: clock });
+  return container;
+}
+
 describe('memoryStorePlugin', () => {
   it('binds STORE to a MemoryStore in a tsyringe child container', async () => {
-    const container = rootContainer.createChildContainer();
+    const container = instanceContainer();
     memoryStorePlugin.register(container, v.parse(memoryStoreOptions, {}), instance);
     const store = resolve(container, STORE);
     expect(store).to.be.instanceOf(MemoryStore);
@@ -22,8 +30,8 @@ describe('memoryStorePlugin', () => {
   });
 
   it('resolves one store per container (container-scoped), distinct across containers', () => {
-    const a = rootContainer.createChildContainer();
-    const b = rootContainer.createChildContainer();
+    const a = instanceContainer();
+    const b = instanceContainer();
     memoryStorePlugin.register(a, v.parse(memoryStoreOptions, {}), instance);
     memoryStorePlugin.register(b, v.parse(memoryStoreOptions, {}), instance);
     expect(resolve(a, STORE)).to.equal(resolve(a, STORE));
@@ -31,7 +39,7 @@ describe('memoryStorePlugin', () => {
   });
 
   it('injects the parsed options into the store', async () => {
-    const container = rootContainer.createChildContainer();
+    const container = instanceContainer();
     memoryStorePlugin.register(container, v.parse(memoryStoreOptions, { maxEventsPerSession: 2 }), instance);
     const store = resolve(container, STORE);
     const { session } = await store.sessions.findOrCreate({ instance: 'i', chatId: 'c', providerKind: 'fake', title: 't' });
@@ -50,5 +58,18 @@ describe('memoryStoreOptions', () => {
     expect(v.safeParse(memoryStoreOptions, { maxEventsPerSession: 0 }).success).to.equal(false);
     expect(v.safeParse(memoryStoreOptions, { maxEventsPerSession: 1.5 }).success).to.equal(false);
     expect(v.safeParse(memoryStoreOptions, { maxEventsPerSession: '10' }).success).to.equal(false);
+  });
+
+  it('reads every time from the container\'s CLOCK', async () => {
+    const clock = new ManualClock();
+    clock.set(new Date('2031-05-01T00:00:00.000Z'));
+    const container = instanceContainer(clock);
+    memoryStorePlugin.register(container, v.parse(memoryStoreOptions, {}), instance);
+    const store = resolve(container, STORE);
+    await store.start();
+    const { session } = await store.sessions.findOrCreate({ instance: 'i', chatId: 'c', providerKind: 'fake', title: 't' });
+    expect(session.createdAt.toISOString()).to.equal('2031-05-01T00:00:00.000Z');
+    const lease = await store.leases.acquire('l', 'h', 1000);
+    expect(lease?.expiresAt.toISOString()).to.equal('2031-05-01T00:00:01.000Z');
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_DELIVERY_MAX_ATTEMPTS, DELIVERY_STATUSES, StoreNotFound, StoreStaleClaim } from '@cowork-gateway/core';
-import type { Delivery, DeliveryClaimOptions, DeliveryRepository, DeliveryStatus, NewDelivery, SentChunk } from '@cowork-gateway/core';
+import type { ClaimFor, Delivery, DeliveryClaimOptions, DeliveryRepository, DeliveryStatus, NewDelivery, SentChunk } from '@cowork-gateway/core';
 import { plus, sqlLimit, type PgDatabase } from './database.js';
 import { toDelivery, type Row, type StoredChunk } from './rows.js';
 
@@ -16,7 +16,8 @@ import { toDelivery, type Row, type StoredChunk } from './rows.js';
 export class PgDeliveries implements DeliveryRepository {
   constructor(private readonly db: PgDatabase) {}
 
-  async enqueue(input: NewDelivery): Promise<{ delivery: Delivery; created: boolean }> {
+  /** Idempotent by `deliveryId`; with `claimFor` a created delivery is created claimed (the fast path). */
+  async enqueue(input: NewDelivery & { claimFor?: ClaimFor }): Promise<{ delivery: Delivery; created: boolean }> {
     const now = this.db.now();
     const sql = this.db.sql;
     const chunks: StoredChunk[] = input.chunks.map((c) => ({ chunkId: c.chunkId, message: c.message, providerMessageId: null, sentAt: null }));
@@ -36,7 +37,7 @@ export class PgDeliveries implements DeliveryRepository {
   }
 
   async claim(options: DeliveryClaimOptions): Promise<Delivery | null> {
-    const now = options.now ?? this.db.now();
+    const now = this.db.now();
     const excluded = [...(options.excludeInstances ?? [])];
     const [row] = await this.db.sql`
       select * from cg_claim_delivery(${now}, ${excluded}::text[], ${options.workerId}, ${randomUUID()}, ${plus(now, options.leaseMs)})`;
@@ -99,8 +100,8 @@ export class PgDeliveries implements DeliveryRepository {
   }
 
   /** Only a dead delivery is requeued; any other is returned unchanged. */
-  async requeue(deliveryId: string, options: { expiresAt: Date; now?: Date }): Promise<Delivery> {
-    const now = options.now ?? this.db.now();
+  async requeue(deliveryId: string, options: { expiresAt: Date }): Promise<Delivery> {
+    const now = this.db.now();
     const [row] = await this.db.sql`
       update cg_deliveries
       set status = 'pending', attempts = 0, next_attempt_at = ${now}, expires_at = ${options.expiresAt}, dead_reason = null,

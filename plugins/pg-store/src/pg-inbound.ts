@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StoreNotFound, StoreStaleClaim, inboundClaimKey } from '@cowork-gateway/core';
-import type { ClaimOutcome, InboundClaim, InboundKey, InboundRepository, JsonObject } from '@cowork-gateway/core';
+import type { ClaimOutcome, InboundClaim, InboundClaimOptions, InboundKey, InboundRepository, JsonObject } from '@cowork-gateway/core';
 import { plus, type PgDatabase } from './database.js';
 import { toInboundClaim, type Row } from './rows.js';
 
@@ -18,8 +18,8 @@ import { toInboundClaim, type Row } from './rows.js';
 export class PgInbound implements InboundRepository {
   constructor(private readonly db: PgDatabase) {}
 
-  async claim(key: InboundKey, options: { owner: string; leaseMs: number; traceId: string; now?: Date }): Promise<ClaimOutcome> {
-    const now = options.now ?? this.db.now();
+  async claim(key: InboundKey, options: InboundClaimOptions): Promise<ClaimOutcome> {
+    const now = this.db.now();
     const id = inboundClaimKey(key);
     const leaseExpiresAt = plus(now, options.leaseMs);
     // A takeover keeps the first trace id and creation time, so one provider event has one trace.

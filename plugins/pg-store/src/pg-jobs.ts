@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_JOB_MAX_ATTEMPTS, JOB_STATUSES, StoreNotFound, StoreStaleClaim } from '@cowork-gateway/core';
-import type { EnqueuedJob, Job, JobClaimOptions, JobKind, JobRepository, JobStatus, JsonObject, NewJob } from '@cowork-gateway/core';
+import type { EnqueuedJob, Job, JobClaimOptions, JobKind, JobRepository, JobStatus, JsonObject, NewJob, NewSessionEvent } from '@cowork-gateway/core';
 import { plus, sqlLimit, type PgDatabase } from './database.js';
 import { toJob, type Row } from './rows.js';
 
@@ -36,7 +36,7 @@ export class PgJobs implements JobRepository {
    * One statement (`cg_enqueue_job_with_events`): the job, its session events when it is
    * created, and its queue position, counted under the queue lock.
    */
-  async enqueue(input: NewJob): Promise<EnqueuedJob> {
+  async enqueue(input: NewJob & { sessionEvents?: NewSessionEvent[] }): Promise<EnqueuedJob> {
     const now = this.db.now();
     const sql = this.db.sql;
     const jobId = randomUUID();
@@ -62,7 +62,7 @@ export class PgJobs implements JobRepository {
 
   /** One statement (`cg_claim_job_or_bury`): exhausted, expired jobs met on the way are buried. */
   async claim(options: JobClaimOptions): Promise<Job | null> {
-    const now = options.now ?? this.db.now();
+    const now = this.db.now();
     const kinds = options.kinds === undefined ? null : [...options.kinds];
     const [row] = await this.db.sql`
       select * from cg_claim_job_or_bury(${now}, ${kinds}::text[], ${options.workerId}, ${randomUUID()},

@@ -9,7 +9,8 @@ export class PgLeases implements LeaseRepository {
   constructor(private readonly db: PgDatabase) {}
 
   /** One upsert: free, expired, or held by `holder` → taken; someone else's live lease → null. */
-  async acquire(name: string, holder: string, ttlMs: number, now: Date = this.db.now()): Promise<Lease | null> {
+  async acquire(name: string, holder: string, ttlMs: number): Promise<Lease | null> {
+    const now = this.db.now();
     const [row] = await this.db.sql`
       insert into cg_leases (name, holder, token, expires_at)
       values (${name}, ${holder}, ${randomUUID()}, ${plus(now, ttlMs)})
@@ -21,7 +22,8 @@ export class PgLeases implements LeaseRepository {
   }
 
   /** Renews while the token is current, even just after expiry if nobody took the lease over. */
-  async renew(lease: Lease, ttlMs: number, now: Date = this.db.now()): Promise<Lease | null> {
+  async renew(lease: Lease, ttlMs: number): Promise<Lease | null> {
+    const now = this.db.now();
     const [row] = await this.db.sql`
       update cg_leases set expires_at = ${plus(now, ttlMs)}
       where name = ${lease.name} and holder = ${lease.holder} and token = ${lease.token}

@@ -5,6 +5,8 @@ import type {
   Lease,
   Logger,
   ManifestRecord,
+  OperatorStore,
+  StoreFastPaths,
   RetentionCutoffs,
   RetentionResult,
   Store,
@@ -36,6 +38,7 @@ const HEALTH_TIMEOUT_MS = 2_000;
  * The Store in PostgreSQL: durable, and shared by any number of gateway processes on one
  * database (active-active). Claims use `FOR UPDATE SKIP LOCKED` under leases; every state
  * change of a claimed row is guarded by its claim token. Times come from the injected clock.
+ * It has every operator part and every fast path (one statement each, which the bench relies on).
  */
 @injectable()
 export class PgStore implements Store {
@@ -52,6 +55,9 @@ export class PgStore implements Store {
   readonly artifacts: PgArtifacts;
   readonly leases: PgLeases;
   readonly cursors: PgCursors;
+
+  readonly operator: Required<OperatorStore>;
+  readonly fastPaths: Required<StoreFastPaths>;
 
   private readonly db: PgDatabase;
   private phase: 'new' | 'started' | 'closed' = 'new';
@@ -72,6 +78,24 @@ export class PgStore implements Store {
     this.artifacts = new PgArtifacts(this.db);
     this.leases = new PgLeases(this.db);
     this.cursors = new PgCursors(this.db);
+    const lists = {
+      identities: this.identities,
+      sessions: this.sessions,
+      jobs: this.jobs,
+      deliveries: this.deliveries,
+      audit: this.audit,
+      artifacts: this.artifacts,
+      inbound: this.inbound,
+    };
+    const counts = { identities: this.identities, jobs: this.jobs, deliveries: this.deliveries };
+    const actions = { identities: this.identities, deliveries: this.deliveries };
+    this.operator = { lists, counts, actions, trace: this, prune: this, manifest: this };
+    this.fastPaths = {
+      enqueueJobWithEvents: (job, sessionEvents) => this.jobs.enqueue({ ...job, sessionEvents }),
+      enqueueDeliveryClaimed: (delivery, claimFor) => this.deliveries.enqueue({ ...delivery, claimFor }),
+      completeDeliveryWithLastChunk: (deliveryId, token, lastChunk) => this.deliveries.complete(deliveryId, token, lastChunk),
+      appendEventsWithStatus: (sessionId, events, status) => this.events.append(sessionId, events, { status }),
+    };
   }
 
   /** The schema this store uses. */

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { describeStoreConformance } from '@cowork-gateway/core/testing';
+import { OPERATOR_PARTS } from '@cowork-gateway/core';
+import { FAST_PATHS, describeStoreConformance } from '@cowork-gateway/core/testing';
 import type { PgStore } from '../src/pg-store.js';
 import { dropSchema, requireDatabase, startedStore } from './support.js';
 
@@ -8,7 +9,9 @@ describe('pg-store', () => {
 
   describeStoreConformance({
     name: 'pg-store',
-    create: () => startedStore(),
+    create: ({ clock }) => startedStore({}, clock),
     destroy: (store) => dropSchema((store as PgStore).schema),
+    operatorParts: OPERATOR_PARTS,
+    fastPaths: FAST_PATHS,
   });
 });

@@ -4,8 +4,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { isGatewayError } from '@cowork-gateway/core';
+import { ManualClock } from '@cowork-gateway/core/testing';
 import type { PgStore } from '../src/pg-store.js';
-import { TEST_DATABASE_URL, dropSchema, eventually, freshSchemaName, requireDatabase, startedStore } from './support.js';
+import { TEST_DATABASE_URL, dropSchema, eventually, freshSchemaName, rejectionOf, requireDatabase, startedStore } from './support.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/claim-and-hang.js', import.meta.url));
 const LEASE_MS = 3_000;
@@ -30,12 +31,14 @@ function claimInChild(schema: string): { child: ChildProcess; claim: Promise<Chi
 describe('a worker killed with SIGKILL while holding a job lease', () => {
   let schema: string;
   let store: PgStore;
+  let clock: ManualClock;
   let child: ChildProcess | undefined;
 
   before(requireDatabase);
   beforeEach(async () => {
     schema = freshSchemaName('cgkill');
-    store = await startedStore({ schema });
+    clock = new ManualClock();
+    store = await startedStore({ schema }, clock);
   });
   afterEach(async () => {
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -59,14 +62,14 @@ describe('a worker killed with SIGKILL while holding a job lease', () => {
     expect(reclaimed).to.include({ jobId: job.jobId, attempts: 2, claimedBy: 'parent', status: 'running' });
     expect(reclaimed.claimToken).to.not.equal(held.claimToken);
 
-    let stale: unknown;
-    await store.jobs.complete(job.jobId, held.claimToken!).catch((error: unknown) => (stale = error));
-    expect(isGatewayError(stale, 'store.stale_claim'), 'the killed worker\'s token is stale').to.equal(true);
+    const killedToken = await rejectionOf(store.jobs.complete(job.jobId, held.claimToken!));
+    expect(isGatewayError(killedToken, 'store.stale_claim'), 'the killed worker\'s token is stale').to.equal(true);
 
     expect(await store.jobs.complete(job.jobId, reclaimed.claimToken!, { ok: true })).to.deep.include({ status: 'completed', result: { ok: true } });
-    await store.jobs.complete(job.jobId, reclaimed.claimToken!).catch((error: unknown) => (stale = error));
-    expect(isGatewayError(stale, 'store.stale_claim'), 'a second completion is refused').to.equal(true);
-    expect(await store.jobs.claim({ workerId: 'parent', leaseMs: 60_000, now: new Date(Date.now() + 3_600_000) })).to.equal(null);
+    const secondCompletion = await rejectionOf(store.jobs.complete(job.jobId, reclaimed.claimToken!));
+    expect(isGatewayError(secondCompletion, 'store.stale_claim'), 'a second completion is refused').to.equal(true);
+    clock.advance(3_600_000);
+    expect(await store.jobs.claim({ workerId: 'parent', leaseMs: 60_000 })).to.equal(null);
     expect(await store.jobs.get(job.jobId)).to.include({ status: 'completed', attempts: 2 });
   });
 });

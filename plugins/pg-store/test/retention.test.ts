@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { expect } from 'chai';
 import { isGatewayError } from '@cowork-gateway/core';
+import { ManualClock } from '@cowork-gateway/core/testing';
 import type { RetentionCutoffs } from '@cowork-gateway/core';
 import type { PgStore } from '../src/pg-store.js';
 import { dropSchema, freshSchemaName, requireDatabase, startedStore, withAdmin } from './support.js';
@@ -24,12 +25,14 @@ describe('pg-store retention across processes (two stores on one schema)', () =>
   let schema: string;
   let active: PgStore;
   let standby: PgStore;
+  let standbyClock: ManualClock;
 
   before(requireDatabase);
   beforeEach(async () => {
     schema = freshSchemaName('cgret');
     active = await startedStore({ schema });
-    standby = await startedStore({ schema });
+    standbyClock = new ManualClock();
+    standby = await startedStore({ schema }, standbyClock);
   });
   afterEach(async () => {
     await active.close();
@@ -38,7 +41,9 @@ describe('pg-store retention across processes (two stores on one schema)', () =>
   });
 
   it('only the holder of the shared lease prunes; a standby presenting a stale lease deletes nothing', async () => {
-    const stale = (await standby.leases.acquire('retention', 'standby:1', MINUTE, new Date(Date.now() - 2 * MINUTE)))!;
+    standbyClock.set(new Date(Date.now() - 2 * MINUTE));
+    const stale = (await standby.leases.acquire('retention', 'standby:1', MINUTE))!;
+    standbyClock.follow();
     const held = (await active.leases.acquire('retention', 'active:1', 10 * MINUTE))!;
     await standby.audit.record({ type: 'x', actor: 'standby', metadata: {} });
     await active.audit.record({ type: 'x', actor: 'active', metadata: {} });

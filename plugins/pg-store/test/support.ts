@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import * as v from 'valibot';
-import { silentLogger, systemClock } from '@cowork-gateway/core';
+import { silentLogger, systemClock, type Clock } from '@cowork-gateway/core';
 import { PgStore } from '../src/pg-store.js';
 import { pgStoreOptions, type PgStoreOptions, type PgStoreOptionsInput } from '../src/options.js';
 
@@ -23,9 +23,9 @@ export function testOptions(overrides: Partial<PgStoreOptionsInput> = {}): PgSto
   return v.parse(pgStoreOptions, { url: TEST_DATABASE_URL, schema: freshSchemaName(), ...overrides });
 }
 
-/** A started store on its own fresh schema. */
-export async function startedStore(overrides: Partial<PgStoreOptionsInput> = {}): Promise<PgStore> {
-  const store = new PgStore(testOptions(overrides), silentLogger, systemClock);
+/** A started store on its own fresh schema, reading times from `clock` (default: the system clock). */
+export async function startedStore(overrides: Partial<PgStoreOptionsInput> = {}, clock: Clock = systemClock): Promise<PgStore> {
+  const store = new PgStore(testOptions(overrides), silentLogger, clock);
   await store.start();
   return store;
 }
@@ -55,6 +55,19 @@ export async function requireDatabase(): Promise<void> {
         `it did not answer: ${(error as Error).message}`,
     );
   }
+}
+
+/**
+ * The error `promise` rejects with; fails when it resolves. Each call returns its own rejection,
+ * so one call's error can never stand in for a later call that wrongly succeeded.
+ */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection, but the call succeeded');
 }
 
 /** Polls `check` until it returns a value that is not undefined, or fails after `timeoutMs`. */

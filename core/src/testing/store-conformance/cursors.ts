@@ -1,6 +1,6 @@
 /** Store conformance cases: cursors. */
 import { expect } from 'chai';
-import { describe, it } from 'mocha';
+import { describe, it } from './registry.js';
 import type { StoreFixture } from './fixtures.js';
 
 /** Registers the `cursors` cases of the Store conformance suite against `fx.store`. */

@@ -1,7 +1,7 @@
 /** Store conformance cases: session events. */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { describe, it } from 'mocha';
+import { describe, it } from './registry.js';
 import { expectCode, newSession, ids, type StoreFixture } from './fixtures.js';
 
 /** Registers the `session events` cases of the Store conformance suite against `fx.store`. */
@@ -14,13 +14,13 @@ export function describeEventCases(fx: StoreFixture): void {
         { type: 'assistant.message', payload: { text: 'hello', n: 1, nested: { ok: true, list: [1, 'a', null] } } },
         { type: 'session.status', payload: {} },
       ]);
-      expect(ids(added, 'seq')).to.deep.equal([2, 3, 4]);
+      expect(ids(added, 'seq'), 'store kit: seqs of events appended after session.created (#1), which must be gapless').to.deep.equal([2, 3, 4]);
       expect(added[0]).to.deep.include({ sessionId: session.sessionId, type: 'user.message', payload: { text: 'hi' }, traceId: 'trace-1' });
       expect(added[1]).to.deep.include({ traceId: null, payload: { text: 'hello', n: 1, nested: { ok: true, list: [1, 'a', null] } } });
       expect(added[0]?.createdAt).to.be.instanceOf(Date);
       expect(await fx.store.sessions.get(session.sessionId)).to.include({ lastEventSeq: 4 });
       const more = await fx.store.events.append(session.sessionId, [{ type: 'x', payload: {} }]);
-      expect(ids(more, 'seq')).to.deep.equal([5]);
+      expect(ids(more, 'seq'), 'store kit: seq of the next appended event, which must follow without a gap').to.deep.equal([5]);
     });
 
     it('list returns events ascending and honours afterSeq and limit', async () => {
@@ -54,16 +54,19 @@ export function describeEventCases(fx: StoreFixture): void {
       expect(await fx.store.sessions.get(session.sessionId)).to.include({ lastEventSeq: 41 });
     });
 
-    it('append with status sets the session\'s status in the same step; without events it changes nothing', async () => {
+    if (fx.has('appendEventsWithStatus')) it('appendEventsWithStatus appends and sets the session\'s status in the same step', async () => {
       const session = await newSession(fx.store);
       await fx.store.sessions.setStatus(session.sessionId, 'running');
-      expect(await fx.store.events.append(session.sessionId, [], { status: 'idle' })).to.deep.equal([]);
       expect(await fx.store.sessions.get(session.sessionId)).to.include({ status: 'running', lastEventSeq: 1 });
-      const [added] = await fx.store.events.append(session.sessionId, [{ type: 'run.completed', payload: {} }], { status: 'idle' });
+      const [added] = await fx.fast('appendEventsWithStatus')(session.sessionId, [{ type: 'run.completed', payload: {} }], 'idle');
       expect(added).to.include({ seq: 2, type: 'run.completed' });
       expect(await fx.store.sessions.get(session.sessionId)).to.include({ status: 'idle', lastEventSeq: 2 });
       await fx.store.events.append(session.sessionId, [{ type: 'x', payload: {} }]);
       expect(await fx.store.sessions.get(session.sessionId)).to.include({ status: 'idle', lastEventSeq: 3 });
+    });
+
+    if (fx.has('appendEventsWithStatus')) it('appendEventsWithStatus to an unknown session throws store.not_found', async () => {
+      await expectCode(fx.fast('appendEventsWithStatus')(randomUUID(), [{ type: 'x', payload: {} }], 'idle'), 'store.not_found');
     });
 
     it('append to an unknown session throws store.not_found', async () => {

@@ -4,6 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
+import type { OperatorPart, OperatorStore } from '../../contracts/store/operator.js';
+import type { StoreFastPaths } from '../../contracts/store/fast-paths.js';
 import type {
   Delivery,
   InboundKey,
@@ -16,27 +18,74 @@ import type {
   ThreadKey,
 } from '../../contracts/store.js';
 import { isGatewayError } from '../../errors.js';
+import { ManualClock } from '../manual-clock.js';
+
+/** A fast path's name, e.g. `enqueueJobWithEvents`. */
+export type FastPathName = keyof StoreFastPaths;
+/** Every fast path name, in the order the kit registers their cases. */
+export const FAST_PATHS: readonly FastPathName[] = ['enqueueJobWithEvents', 'enqueueDeliveryClaimed', 'completeDeliveryWithLastChunk', 'appendEventsWithStatus'];
+
+/** What the kit gives `create()`: the one clock the store must read all its times from. */
+export interface StoreKitContext {
+  clock: ManualClock;
+}
 
 /** What `describeStoreConformance` needs to test one Store implementation. */
 export interface StoreConformanceDescriptor {
   /** Shown in the suite title, e.g. `memory-store`. */
   name: string;
   /**
-   * Returns a started, empty store. Called before every test, and twice in the backup tests
-   * (the second store receives the import), so each call must give independent, empty state.
+   * Returns a started, empty store that reads every time from `context.clock` (its `Clock`).
+   * Called before every test, and twice in the backup tests (the second store receives the
+   * import), so each call must give independent, empty state.
    */
-  create(): Promise<Store>;
+  create(context: StoreKitContext): Promise<Store>;
   /** Disposes of a store after `close()`, e.g. drops its database schema. Optional. */
   destroy?(store: Store): Promise<void>;
+  /**
+   * The operator parts the store has (`Store.operator`); only their cases are registered. The
+   * runtime cases check that the store has exactly these parts. Default: none.
+   */
+  operatorParts?: readonly OperatorPart[];
+  /** The fast paths the store has (`Store.fastPaths`); likewise. Default: none. */
+  fastPaths?: readonly FastPathName[];
 }
 
 /** The store under test, plus any extra stores a test asked for; all disposed after the test. */
 export class StoreFixture {
   private current: Store | undefined;
   private readonly extra: Store[] = [];
+  /** The clock every store of the test reads; follows real time until a case sets it. */
+  readonly clock = new ManualClock();
 
-  /** @param descriptor - Supplies `create()` and the optional `destroy()`. */
-  constructor(private readonly descriptor: StoreConformanceDescriptor) {}
+  /** @param descriptor - Supplies `create()`, the optional `destroy()` and the declared parts. */
+  constructor(readonly descriptor: StoreConformanceDescriptor) {}
+
+  /** Whether the descriptor declares this operator part or fast path (decided at registration). */
+  has(part: OperatorPart | FastPathName): boolean {
+    return (this.descriptor.operatorParts ?? []).includes(part as OperatorPart) || (this.descriptor.fastPaths ?? []).includes(part as FastPathName);
+  }
+
+  /** The store with the clock frozen at `now`: `fx.at(t0).leases.acquire(...)`. */
+  at(now: Date): Store {
+    this.clock.set(now);
+    return this.store;
+  }
+
+  /** An operator part of the store under test; fails the case when the store lacks it. */
+  op<K extends OperatorPart>(part: K, store: Store = this.store): NonNullable<OperatorStore[K]> {
+    const found = store.operator?.[part];
+    expect(found, `store kit: the store declares operator part "${part}" but store.operator.${part} is missing`).to.not.equal(undefined);
+    return found as NonNullable<OperatorStore[K]>;
+  }
+
+  /** A fast path of the store under test, bound to it; fails the case when the store lacks it. */
+  fast<K extends FastPathName>(name: K): NonNullable<StoreFastPaths[K]> {
+    const paths = this.store.fastPaths;
+    const found = paths?.[name];
+    expect(found, `store kit: the store declares fast path "${name}" but store.fastPaths.${name} is missing`).to.be.a('function');
+    return (found as (...args: unknown[]) => unknown).bind(paths) as NonNullable<StoreFastPaths[K]>;
+  }
 
   /** The store for the current test; throws if `setUp()` has not produced one. */
   get store(): Store {
@@ -46,12 +95,13 @@ export class StoreFixture {
 
   /** Creates the store for the next test (mocha `beforeEach`). */
   async setUp(): Promise<void> {
-    this.current = await this.descriptor.create();
+    this.clock.follow();
+    this.current = await this.descriptor.create({ clock: this.clock });
   }
 
   /** A second, independent store (for import tests), disposed with the first. */
   async another(): Promise<Store> {
-    const store = await this.descriptor.create();
+    const store = await this.descriptor.create({ clock: this.clock });
     this.extra.push(store);
     return store;
   }
@@ -86,9 +136,9 @@ export function fromNow(ms: number): Date {
   return new Date(Date.now() + ms);
 }
 
-/** Waits a few milliseconds so the next row gets a strictly later timestamp. */
-export async function tick(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 5));
+/** Moves the kit's clock a few milliseconds on, so the next row gets a strictly later timestamp. */
+export async function tick(fx: StoreFixture): Promise<void> {
+  fx.clock.advance(5);
 }
 
 /** `prefix` followed by a random UUID, unique per call. */
@@ -105,6 +155,23 @@ export async function expectCode(promise: Promise<unknown>, code: string): Promi
     error = caught;
   }
   expect(isGatewayError(error, code), `expected a GatewayError with code "${code}", got ${String(error)}`).to.equal(true);
+}
+
+/**
+ * Awaits `promise` and asserts that it rejects with `store.stale_claim`: a stale or wrong claim
+ * token must never be accepted. `what` names the call in the failure message.
+ */
+export async function expectStale(promise: Promise<unknown>, what: string): Promise<void> {
+  let error: unknown;
+  let accepted = false;
+  try {
+    await promise;
+    accepted = true;
+  } catch (caught) {
+    error = caught;
+  }
+  const got = accepted ? 'was accepted' : `threw ${String(error)}`;
+  expect(isGatewayError(error, 'store.stale_claim'), `store kit: ${what} ${got}; expected store.stale_claim`).to.equal(true);
 }
 
 /** A thread key plus provider kind and title, for `sessions.findOrCreate`; defaults to `chat-main`/`chat-1`. */
@@ -163,8 +230,8 @@ export async function enqueueDelivery(store: Store, overrides: Partial<NewDelive
 }
 
 /** Claims the next due delivery at `now` as `sender-a`, asserting that one was due. */
-export async function claimDelivery(store: Store, now: Date, leaseMs = MINUTE): Promise<Delivery> {
-  const claimed = await store.deliveries.claim({ workerId: 'sender-a', leaseMs, now });
+export async function claimDelivery(fx: StoreFixture, now: Date, leaseMs = MINUTE): Promise<Delivery> {
+  const claimed = await fx.at(now).deliveries.claim({ workerId: 'sender-a', leaseMs });
   expect(claimed, 'a due delivery').to.not.equal(null);
   return claimed as Delivery;
 }

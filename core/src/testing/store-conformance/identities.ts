@@ -1,6 +1,6 @@
 /** Store conformance cases: identities. */
 import { expect } from 'chai';
-import { describe, it } from 'mocha';
+import { describe, it } from './registry.js';
 import { ids, type StoreFixture } from './fixtures.js';
 
 /** Registers the `identities` cases of the Store conformance suite against `fx.store`. */
@@ -21,7 +21,6 @@ export function describeIdentityCases(fx: StoreFixture): void {
       const second = await fx.store.identities.upsert({ ...key, role: 'admin', status: 'disabled' });
       expect(second.identityId).to.equal(first.identityId);
       expect(second).to.include({ role: 'admin', status: 'disabled' });
-      expect(await fx.store.identities.list()).to.have.length(1);
       expect(await fx.store.identities.find(key)).to.include({ role: 'admin', status: 'disabled' });
     });
 
@@ -50,30 +49,33 @@ export function describeIdentityCases(fx: StoreFixture): void {
       expect(await fx.store.identities.find({ provider: 'nope', externalUserId: 'nobody' })).to.equal(null);
     });
 
-    it('list filters by provider and status', async () => {
+    if (fx.has('lists')) it('list filters by provider and status', async () => {
       await fx.store.identities.upsert({ provider: 'a', externalUserId: 'u1', role: 'member' });
       await fx.store.identities.upsert({ provider: 'a', externalUserId: 'u2', role: 'member', status: 'disabled' });
       await fx.store.identities.upsert({ provider: 'b', externalUserId: 'u3', role: 'owner' });
-      expect(await fx.store.identities.list()).to.have.length(3);
-      expect(ids(await fx.store.identities.list({ provider: 'a' }), 'externalUserId')).to.have.members(['u1', 'u2']);
-      expect(ids(await fx.store.identities.list({ status: 'active' }), 'externalUserId')).to.have.members(['u1', 'u3']);
-      expect(ids(await fx.store.identities.list({ provider: 'a', status: 'disabled' }), 'externalUserId')).to.deep.equal(['u2']);
+      const { identities } = fx.op('lists');
+      expect(await identities.list()).to.have.length(3);
+      expect(ids(await identities.list({ provider: 'a' }), 'externalUserId')).to.have.members(['u1', 'u2']);
+      expect(ids(await identities.list({ status: 'active' }), 'externalUserId')).to.have.members(['u1', 'u3']);
+      expect(ids(await identities.list({ provider: 'a', status: 'disabled' }), 'externalUserId')).to.deep.equal(['u2']);
     });
 
-    it('disable sets status disabled, and returns null for an unknown identity', async () => {
+    if (fx.has('actions')) it('disable sets status disabled, and returns null for an unknown identity', async () => {
       await fx.store.identities.upsert({ ...key, role: 'owner' });
-      expect(await fx.store.identities.disable(key)).to.include({ status: 'disabled', role: 'owner' });
+      const { identities } = fx.op('actions');
+      expect(await identities.disable(key)).to.include({ status: 'disabled', role: 'owner' });
       expect(await fx.store.identities.find(key)).to.include({ status: 'disabled' });
-      expect(await fx.store.identities.disable({ provider: 'nope', externalUserId: 'nobody' })).to.equal(null);
+      expect(await identities.disable({ provider: 'nope', externalUserId: 'nobody' })).to.equal(null);
     });
 
-    it('summary counts total, active and prompt-capable (active owner, admin or member)', async () => {
-      expect(await fx.store.identities.summary()).to.deep.equal({ total: 0, active: 0, promptCapable: 0 });
+    if (fx.has('counts')) it('summary counts total, active and prompt-capable (active owner, admin or member)', async () => {
+      const { identities } = fx.op('counts');
+      expect(await identities.summary()).to.deep.equal({ total: 0, active: 0, promptCapable: 0 });
       const roles = ['owner', 'admin', 'member', 'approver', 'viewer'] as const;
       for (const role of roles) await fx.store.identities.upsert({ provider: 'p', externalUserId: role, role });
       await fx.store.identities.upsert({ provider: 'p', externalUserId: 'off', role: 'member', status: 'disabled' });
       await fx.store.identities.upsert({ provider: 'p', externalUserId: 'off-owner', role: 'owner', status: 'disabled' });
-      expect(await fx.store.identities.summary()).to.deep.equal({ total: 7, active: 5, promptCapable: 3 });
+      expect(await identities.summary()).to.deep.equal({ total: 7, active: 5, promptCapable: 3 });
     });
   });
 }

@@ -1,6 +1,6 @@
 /** Store conformance cases: inbound claims. */
 import { expect } from 'chai';
-import { describe, it } from 'mocha';
+import { describe, it } from './registry.js';
 import { inboundClaimKey } from '../../contracts/store.js';
 import type { InboundKey } from '../../contracts/store.js';
 import { SECOND, MINUTE, DAY, at, uniq, expectCode, inboundKey, type StoreFixture } from './fixtures.js';
@@ -10,7 +10,7 @@ export function describeInboundCases(fx: StoreFixture): void {
   describe('inbound claims', () => {
     const t0 = new Date('2030-01-01T00:00:00.000Z');
     const claimAt = (key: InboundKey, now: Date, owner = 'worker-a', traceId = 'trace-1') =>
-      fx.store.inbound.claim(key, { owner, leaseMs: MINUTE, traceId, now });
+      fx.at(now).inbound.claim(key, { owner, leaseMs: MINUTE, traceId });
 
     it('a new event is claimed: processing, attempts 1, leased until now + leaseMs', async () => {
       const key = inboundKey({ workspaceId: 'team-1', org: 'org-1' });
@@ -36,7 +36,7 @@ export function describeInboundCases(fx: StoreFixture): void {
       const key = inboundKey();
       await claimAt(key, t0);
       const second = await claimAt(key, at(t0, 30 * SECOND), 'worker-b');
-      expect(second.outcome).to.equal('duplicate');
+      expect(second.outcome, 'store kit: a second claim of an inbound event under a live lease').to.equal('duplicate');
       expect(second.claim).to.include({ status: 'processing', owner: 'worker-a', attempts: 1 });
     });
 
@@ -117,21 +117,22 @@ export function describeInboundCases(fx: StoreFixture): void {
       for (const variant of variants) expect((await claimAt(variant, t0)).outcome).to.equal('claimed');
     });
 
-    it('findByEventId finds the claims of one instance and event id', async () => {
+    if (fx.has('lists')) it('findByEventId finds the claims of one instance and event id', async () => {
+      const { inbound } = fx.op('lists');
       const key = inboundKey();
       await claimAt(key, t0);
       await claimAt({ ...key, eventType: 'interaction' }, t0);
       await claimAt({ ...key, instance: 'chat-other' }, t0);
-      const found = await fx.store.inbound.findByEventId(key.instance, key.eventId);
+      const found = await inbound.findByEventId(key.instance, key.eventId);
       expect(found).to.have.length(2);
       for (const claim of found) expect(claim).to.include({ instance: key.instance, eventId: key.eventId });
-      expect(await fx.store.inbound.findByEventId(key.instance, 'no-such-event')).to.deep.equal([]);
+      expect(await inbound.findByEventId(key.instance, 'no-such-event')).to.deep.equal([]);
     });
 
     it('concurrent claims of one event yield exactly one claimed', async () => {
       const key = inboundKey();
       const results = await Promise.all(Array.from({ length: 10 }, (_, i) => claimAt(key, t0, `worker-${i}`)));
-      expect(results.filter((r) => r.outcome === 'claimed')).to.have.length(1);
+      expect(results.filter((r) => r.outcome === 'claimed'), 'store kit: concurrent claims of one inbound event that were granted').to.have.length(1);
       expect(results.filter((r) => r.outcome === 'duplicate')).to.have.length(9);
     });
   });

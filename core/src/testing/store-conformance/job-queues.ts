@@ -1,38 +1,38 @@
 /** Store conformance cases: job queues (per queueKey FIFO). */
 import { expect } from 'chai';
-import { describe, it } from 'mocha';
+import { describe, it } from './registry.js';
 import type { Job } from '../../contracts/store.js';
 import { SECOND, MINUTE, HOUR, at, fromNow, tick, job, enqueueJob, runningJob, type StoreFixture } from './fixtures.js';
 
 /** Registers the `job queues (per queueKey FIFO)` cases of the Store conformance suite against `fx.store`. */
 export function describeJobQueueCases(fx: StoreFixture): void {
   describe('job queues (per queueKey FIFO)', () => {
-    const claim = (now?: Date) => fx.store.jobs.claim({ workerId: 'w', leaseMs: MINUTE, ...(now ? { now } : {}) });
+    const claim = (now?: Date) => (now ? fx.at(now) : fx.store).jobs.claim({ workerId: 'w', leaseMs: MINUTE });
 
     it('runs one job of a queue at a time in FIFO order; other queues are unaffected', async () => {
       const first = await enqueueJob(fx.store, { queueKey: 'session-1' });
-      await tick();
+      await tick(fx);
       const second = await enqueueJob(fx.store, { queueKey: 'session-1', runAt: fromNow(-HOUR) });
-      await tick();
+      await tick(fx);
       const other = await enqueueJob(fx.store, { queueKey: 'session-2' });
       const a = (await claim()) as Job;
-      expect(a.jobId).to.equal(first.jobId);
+      expect(a.jobId, 'store kit: the job claimed first from a queue (FIFO by enqueue order)').to.equal(first.jobId);
       expect((await claim())?.jobId).to.equal(other.jobId);
       expect(await claim()).to.equal(null);
       await fx.store.jobs.complete(a.jobId, a.claimToken as string);
-      expect((await claim())?.jobId).to.equal(second.jobId);
+      expect((await claim())?.jobId, 'store kit: the job claimed next from a queue (FIFO by enqueue order)').to.equal(second.jobId);
     });
 
     it('a later job of a queue waits while the earliest is not yet due', async () => {
       await enqueueJob(fx.store, { queueKey: 'q', runAt: fromNow(HOUR) });
-      await tick();
+      await tick(fx);
       await enqueueJob(fx.store, { queueKey: 'q', runAt: fromNow(-HOUR) });
       expect(await claim()).to.equal(null);
     });
 
     it('a failed or dead job no longer blocks its queue', async () => {
       const first = await runningJob(fx.store, { queueKey: 'q' });
-      await tick();
+      await tick(fx);
       const second = await enqueueJob(fx.store, { queueKey: 'q' });
       await fx.store.jobs.fail(first.jobId, first.claimToken as string, { error: 'x' });
       expect((await claim())?.jobId).to.equal(second.jobId);
@@ -40,7 +40,7 @@ export function describeJobQueueCases(fx: StoreFixture): void {
 
     it('a job retried with retryAt keeps its place at the head of the queue', async () => {
       const first = await runningJob(fx.store, { queueKey: 'q', maxAttempts: 3 });
-      await tick();
+      await tick(fx);
       await enqueueJob(fx.store, { queueKey: 'q' });
       const t0 = fromNow(0);
       await fx.store.jobs.fail(first.jobId, first.claimToken as string, { error: 'x', retryAt: at(t0, MINUTE) });
@@ -50,12 +50,12 @@ export function describeJobQueueCases(fx: StoreFixture): void {
 
     it('an expired lease in a queue is reclaimed for the same job, not the next one', async () => {
       const first = await enqueueJob(fx.store, { queueKey: 'q' });
-      await tick();
+      await tick(fx);
       await enqueueJob(fx.store, { queueKey: 'q' });
       const t0 = fromNow(0);
-      await fx.store.jobs.claim({ workerId: 'a', leaseMs: SECOND, now: t0 });
-      expect(await fx.store.jobs.claim({ workerId: 'b', leaseMs: SECOND, now: at(t0, 500) })).to.equal(null);
-      expect(await fx.store.jobs.claim({ workerId: 'b', leaseMs: SECOND, now: at(t0, 2 * SECOND) })).to.include({
+      await fx.at(t0).jobs.claim({ workerId: 'a', leaseMs: SECOND });
+      expect(await fx.at(at(t0, 500)).jobs.claim({ workerId: 'b', leaseMs: SECOND })).to.equal(null);
+      expect(await fx.at(at(t0, 2 * SECOND)).jobs.claim({ workerId: 'b', leaseMs: SECOND })).to.include({
         jobId: first.jobId,
         attempts: 2,
       });
@@ -73,9 +73,9 @@ export function describeJobQueueCases(fx: StoreFixture): void {
 
     it('queuePosition counts unfinished jobs ahead in the same queue', async () => {
       const first = await enqueueJob(fx.store, { queueKey: 'q' });
-      await tick();
+      await tick(fx);
       const second = await enqueueJob(fx.store, { queueKey: 'q' });
-      await tick();
+      await tick(fx);
       const third = await enqueueJob(fx.store, { queueKey: 'q' });
       const loose = await enqueueJob(fx.store);
       expect(await fx.store.jobs.queuePosition(first.jobId)).to.equal(0);
@@ -92,7 +92,7 @@ export function describeJobQueueCases(fx: StoreFixture): void {
 
     it('enqueue returns the queue position, as queuePosition counts it', async () => {
       const first = await fx.store.jobs.enqueue(job({ queueKey: 'q' }));
-      await tick();
+      await tick(fx);
       const second = await fx.store.jobs.enqueue(job({ queueKey: 'q' }));
       const loose = await fx.store.jobs.enqueue(job());
       expect([first.queuePosition, second.queuePosition, loose.queuePosition]).to.deep.equal([0, 1, 0]);

@@ -1,6 +1,6 @@
 /** Store conformance cases: prune (retention). */
 import { expect } from 'chai';
-import { describe, it } from 'mocha';
+import { describe, it } from './registry.js';
 import type { ManifestRecord } from '../../contracts/store.js';
 import {
   MINUTE,
@@ -32,13 +32,15 @@ export function describePruneCases(fx: StoreFixture): void {
       const everything = cutoffs({ sessions: future(), artifacts: future(), audit: future(), jobs: future() });
       const released = await heldLease();
       await fx.store.leases.release(released);
-      await expectCode(fx.store.prune(everything, released), 'store.lease_lost');
-      const expired = (await fx.store.leases.acquire('retention', 'host-a:1', MINUTE, fromNow(-HOUR)))!;
-      await expectCode(fx.store.prune(everything, expired), 'store.lease_lost');
-      const mine = (await fx.store.leases.acquire('other', 'host-a:1', MINUTE, fromNow(-HOUR)))!;
+      await expectCode(fx.op('prune').prune(everything, released), 'store.lease_lost');
+      const expired = (await fx.at(fromNow(-HOUR)).leases.acquire('retention', 'host-a:1', MINUTE))!;
+      fx.clock.follow();
+      await expectCode(fx.op('prune').prune(everything, expired), 'store.lease_lost');
+      const mine = (await fx.at(fromNow(-HOUR)).leases.acquire('other', 'host-a:1', MINUTE))!;
+      fx.clock.follow();
       await fx.store.leases.acquire('other', 'host-b:2', 10 * MINUTE);
-      await expectCode(fx.store.prune(everything, mine), 'store.lease_lost');
-      expect(await fx.store.audit.list()).to.have.length(1);
+      await expectCode(fx.op('prune').prune(everything, mine), 'store.lease_lost');
+      expect(await fx.op('lists').audit.list()).to.have.length(1);
     });
 
     it('deletes old idle, failed and completed sessions with their events; keeps running, blocked and busy ones', async () => {
@@ -59,13 +61,13 @@ export function describePruneCases(fx: StoreFixture): void {
       const withPendingJob = await newSession(fx.store);
       await enqueueJob(fx.store, { sessionId: withPendingJob.sessionId, runAt: fromNow(HOUR) });
 
-      const result = await fx.store.prune(cutoffs({ sessions: future() }), await heldLease());
+      const result = await fx.op('prune').prune(cutoffs({ sessions: future() }), await heldLease());
       expect(result).to.deep.equal({ sessionsDeleted: 3, eventsDeleted: 5, artifactsDeleted: 0, auditEventsDeleted: 0, jobsDeleted: 0, inboundClaimsDeleted: 0, deliveriesDeleted: 0 });
       for (const gone of [idle, failed, completed]) expect(await fx.store.sessions.get(gone.sessionId)).to.equal(null);
       for (const kept of [running, blocked, withRunningJob, withPendingJob]) {
         expect(await fx.store.sessions.get(kept.sessionId)).to.not.equal(null);
       }
-      const events = (await collect(fx.store.exportManifest())).filter(
+      const events = (await collect(fx.op('manifest').exportManifest())).filter(
         (r): r is Extract<ManifestRecord, { table: 'event' }> => r.table === 'event',
       );
       expect(events.map((r) => r.row.sessionId)).to.have.members([running, blocked, withRunningJob, withPendingJob].map((s) => s.sessionId));
@@ -73,7 +75,7 @@ export function describePruneCases(fx: StoreFixture): void {
 
     it('a pruned thread starts a new session with a new event #1', async () => {
       const { session } = await fx.store.sessions.findOrCreate(thread());
-      await fx.store.prune(cutoffs({ sessions: future() }), await heldLease());
+      await fx.op('prune').prune(cutoffs({ sessions: future() }), await heldLease());
       const again = await fx.store.sessions.findOrCreate(thread());
       expect(again.created).to.equal(true);
       expect(again.session.sessionId).to.not.equal(session.sessionId);
@@ -90,7 +92,7 @@ export function describePruneCases(fx: StoreFixture): void {
       const running = await runningJob(fx.store);
       const pending = await enqueueJob(fx.store, { runAt: fromNow(HOUR) });
 
-      const result = await fx.store.prune(cutoffs({ jobs: future() }), await heldLease());
+      const result = await fx.op('prune').prune(cutoffs({ jobs: future() }), await heldLease());
       expect(result).to.deep.equal({ sessionsDeleted: 0, eventsDeleted: 0, artifactsDeleted: 0, auditEventsDeleted: 0, jobsDeleted: 3, inboundClaimsDeleted: 0, deliveriesDeleted: 0 });
       for (const gone of [completed, failed, dead]) expect(await fx.store.jobs.get(gone.jobId)).to.equal(null);
       expect(await fx.store.jobs.get(running.jobId)).to.include({ status: 'running' });
@@ -109,14 +111,14 @@ export function describePruneCases(fx: StoreFixture): void {
       const processing = await claim('processing');
 
       const { d: sent } = await enqueueDelivery(fx.store, { deliveryId: uniq('sent') });
-      const sending = await claimDelivery(fx.store, fromNow(MINUTE));
+      const sending = await claimDelivery(fx, fromNow(MINUTE));
       for (let i = 0; i < sending.chunks.length; i += 1) await fx.store.deliveries.markChunkSent(sending.deliveryId, sending.claimToken!, i, `m${i}`);
       await fx.store.deliveries.complete(sending.deliveryId, sending.claimToken!);
       const { d: dead } = await enqueueDelivery(fx.store, { deliveryId: uniq('dead') });
       await fx.store.deliveries.deadLetter(dead.deliveryId, null, 'operator');
       const { d: pending } = await enqueueDelivery(fx.store, { deliveryId: uniq('pending') });
 
-      const result = await fx.store.prune(cutoffs({ jobs: fromNow(HOUR) }), await heldLease());
+      const result = await fx.op('prune').prune(cutoffs({ jobs: fromNow(HOUR) }), await heldLease());
       expect(result).to.include({ inboundClaimsDeleted: 2, deliveriesDeleted: 2 });
       expect(await fx.store.inbound.get(done.key)).to.equal(null);
       expect(await fx.store.inbound.get(failed.key)).to.equal(null);
@@ -130,10 +132,10 @@ export function describePruneCases(fx: StoreFixture): void {
       await fx.store.audit.record({ type: 'a', actor: 'x', metadata: {} });
       await fx.store.audit.record({ type: 'b', actor: 'x', metadata: {} });
       const art = await fx.store.artifacts.record({ sessionId: null, filename: 'f', contentType: 'text/plain', storageUri: 'file:///f', sizeBytes: 1 });
-      const result = await fx.store.prune(cutoffs({ audit: future(), artifacts: future() }), await heldLease());
+      const result = await fx.op('prune').prune(cutoffs({ audit: future(), artifacts: future() }), await heldLease());
       expect(result).to.deep.equal({ sessionsDeleted: 0, eventsDeleted: 0, artifactsDeleted: 1, auditEventsDeleted: 2, jobsDeleted: 0, inboundClaimsDeleted: 0, deliveriesDeleted: 0 });
-      expect(await fx.store.audit.list()).to.deep.equal([]);
-      expect(await fx.store.artifacts.get(art.artifactId)).to.equal(null);
+      expect(await fx.op('lists').audit.list()).to.deep.equal([]);
+      expect(await fx.op('lists').artifacts.get(art.artifactId)).to.equal(null);
     });
 
     it('keeps everything newer than the cutoffs', async () => {
@@ -142,12 +144,12 @@ export function describePruneCases(fx: StoreFixture): void {
       await fx.store.jobs.complete(done.jobId, done.claimToken as string);
       await fx.store.audit.record({ type: 'a', actor: 'x', metadata: {} });
       await fx.store.artifacts.record({ sessionId: null, filename: 'f', contentType: 'text/plain', storageUri: 'file:///f', sizeBytes: 1 });
-      const result = await fx.store.prune(cutoffs({}), await heldLease());
+      const result = await fx.op('prune').prune(cutoffs({}), await heldLease());
       expect(result).to.deep.equal({ sessionsDeleted: 0, eventsDeleted: 0, artifactsDeleted: 0, auditEventsDeleted: 0, jobsDeleted: 0, inboundClaimsDeleted: 0, deliveriesDeleted: 0 });
-      expect(await fx.store.sessions.list()).to.have.length(1);
-      expect(await fx.store.jobs.list()).to.have.length(1);
-      expect(await fx.store.audit.list()).to.have.length(1);
-      expect(await fx.store.artifacts.list()).to.have.length(1);
+      expect(await fx.op('lists').sessions.list()).to.have.length(1);
+      expect(await fx.op('lists').jobs.list()).to.have.length(1);
+      expect(await fx.op('lists').audit.list()).to.have.length(1);
+      expect(await fx.op('lists').artifacts.list()).to.have.length(1);
     });
   });
 }

@@ -1,7 +1,7 @@
 /** Store conformance cases: sessions. */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { describe, it } from 'mocha';
+import { describe, it } from './registry.js';
 import { tick, expectCode, thread, newSession, ids, type StoreFixture } from './fixtures.js';
 
 /** Registers the `sessions` cases of the Store conformance suite against `fx.store`. */
@@ -29,7 +29,7 @@ export function describeSessionCases(fx: StoreFixture): void {
 
     it('findOrCreate returns an existing session unchanged', async () => {
       const { session } = await fx.store.sessions.findOrCreate(thread({ title: 'First' }));
-      await tick();
+      await tick(fx);
       const again = await fx.store.sessions.findOrCreate(thread({ title: 'Second' }));
       expect(again.created).to.equal(false);
       expect(again.session).to.deep.equal(session);
@@ -37,7 +37,7 @@ export function describeSessionCases(fx: StoreFixture): void {
 
     it('findByThread returns the thread\'s session and never creates one', async () => {
       expect(await fx.store.sessions.findByThread(thread({ threadId: 't-9' }))).to.equal(null);
-      expect(await fx.store.sessions.list()).to.have.length(0);
+      if (fx.has('lists')) expect(await fx.op('lists').sessions.list()).to.have.length(0);
       const { session } = await fx.store.sessions.findOrCreate(thread({ threadId: 't-9' }));
       const found = await fx.store.sessions.findByThread(thread({ threadId: 't-9' }));
       expect(found?.sessionId).to.equal(session.sessionId);
@@ -98,7 +98,7 @@ export function describeSessionCases(fx: StoreFixture): void {
 
     it('setStatus updates the status and updatedAt', async () => {
       const session = await newSession(fx.store);
-      await tick();
+      await tick(fx);
       const updated = await fx.store.sessions.setStatus(session.sessionId, 'running');
       expect(updated.status).to.equal('running');
       expect(updated.updatedAt.getTime()).to.be.greaterThan(session.updatedAt.getTime());
@@ -118,18 +118,19 @@ export function describeSessionCases(fx: StoreFixture): void {
       await expectCode(fx.store.sessions.setExecutorSession(randomUUID(), 'exec-1'), 'store.not_found');
     });
 
-    it('list orders by updatedAt descending and honours limit and status', async () => {
+    if (fx.has('lists')) it('list orders by updatedAt descending and honours limit and status', async () => {
+      const { sessions } = fx.op('lists');
       const a = await newSession(fx.store);
-      await tick();
+      await tick(fx);
       const b = await newSession(fx.store);
-      await tick();
+      await tick(fx);
       const c = await newSession(fx.store);
-      await tick();
+      await tick(fx);
       await fx.store.sessions.setStatus(a.sessionId, 'running');
-      expect(ids(await fx.store.sessions.list(), 'sessionId')).to.deep.equal([a.sessionId, c.sessionId, b.sessionId]);
-      expect(ids(await fx.store.sessions.list({ limit: 2 }), 'sessionId')).to.deep.equal([a.sessionId, c.sessionId]);
-      expect(ids(await fx.store.sessions.list({ status: 'running' }), 'sessionId')).to.deep.equal([a.sessionId]);
-      expect(ids(await fx.store.sessions.list({ status: 'idle' }), 'sessionId')).to.deep.equal([c.sessionId, b.sessionId]);
+      expect(ids(await sessions.list(), 'sessionId')).to.deep.equal([a.sessionId, c.sessionId, b.sessionId]);
+      expect(ids(await sessions.list({ limit: 2 }), 'sessionId')).to.deep.equal([a.sessionId, c.sessionId]);
+      expect(ids(await sessions.list({ status: 'running' }), 'sessionId')).to.deep.equal([a.sessionId]);
+      expect(ids(await sessions.list({ status: 'idle' }), 'sessionId')).to.deep.equal([c.sessionId, b.sessionId]);
     });
   });
 }

@@ -1,6 +1,6 @@
 /** Store conformance cases: trace. */
 import { expect } from 'chai';
-import { describe, it } from 'mocha';
+import { describe, it } from './registry.js';
 import { inboundClaimKey } from '../../contracts/store.js';
 import {
   MINUTE,
@@ -34,7 +34,7 @@ export function describeTraceCases(fx: StoreFixture): void {
       const audit = await fx.store.audit.record({ type: 'standalone.prompt', actor: 'u', metadata: {}, traceId });
       await fx.store.audit.record({ type: 'standalone.prompt', actor: 'u', metadata: {}, traceId: noise });
 
-      const report = await fx.store.trace(traceId);
+      const report = await fx.op('trace').trace(traceId);
       expect(report.traceId).to.equal(traceId);
       expect(ids(report.inbound, 'key')).to.deep.equal([inboundClaimKey(key)]);
       expect(ids(report.jobs, 'jobId')).to.deep.equal([traced.jobId]);
@@ -44,7 +44,7 @@ export function describeTraceCases(fx: StoreFixture): void {
     });
 
     it('an unknown trace id yields empty lists', async () => {
-      expect(await fx.store.trace('nope')).to.deep.equal({ traceId: 'nope', inbound: [], jobs: [], events: [], deliveries: [], audit: [] });
+      expect(await fx.op('trace').trace('nope')).to.deep.equal({ traceId: 'nope', inbound: [], jobs: [], events: [], deliveries: [], audit: [] });
     });
   });
 }

@@ -27,7 +27,7 @@ export async function startTestKernel(options: {
   extraProviders?: Provider[];
   clock?: Clock;
 } = {}): Promise<TestKernel> {
-  const store = new MemoryStore({ maxEventsPerSession: 100_000 });
+  const store = new MemoryStore({ maxEventsPerSession: 100_000 }, options.clock);
   const executor = options.executor === undefined ? new FakeExecutor(v.parse(fakeExecutorOptions, {})) : options.executor;
   const provider = new FakeProvider(v.parse(fakeProviderOptions, options.providerOptions ?? {}), { id: 'fake', plugin: 'fake', kind: 'provider' });
   const kernel = new Kernel({
