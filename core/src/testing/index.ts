@@ -17,7 +17,7 @@ export {
   type FakeInboundPayload,
   type FakeSentMessage,
 } from './fake-provider.js';
-export { ConformanceSkipped, describeChecks, runCheck, type CheckOutcome, type ConformanceCheck } from './checks.js';
+export { describeChecks, runCheck, type CheckOutcome, type ConformanceCheck } from './checks.js';
 export { describeRendererConformance, type RendererConformanceDescriptor } from './renderer-conformance.js';
 export {
   describeProviderConformance,
