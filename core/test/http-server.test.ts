@@ -340,6 +340,34 @@ describe('http server', () => {
       });
     });
 
+    it('stops reading an oversized upload after four times the cap and closes the connection', async function () {
+      this.timeout(20_000);
+      await withServer({}, async ({ url }) => {
+        const { port } = new URL(url);
+        const socket = connect({ port: Number(port), host: '127.0.0.1', allowHalfOpen: true });
+        const received: Buffer[] = [];
+        socket.on('data', (chunk: Buffer) => received.push(chunk));
+        socket.on('error', () => undefined);
+        let written = 0;
+        const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+        socket.write('POST /webhooks/hook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n');
+        const piece = Buffer.alloc(1024, 'x');
+        const pump = (): void => {
+          if (socket.destroyed || written > 10_000_000) return;
+          written += piece.length;
+          socket.write(piece, () => setImmediate(pump));
+        };
+        pump();
+        await closed;
+        const answer = Buffer.concat(received).toString('utf8');
+        expect(answer).to.match(/^HTTP\/1\.1 413 /);
+        expect(answer).to.include('"code":"http.body_too_large"');
+        // maxBodyBytes is 100: the server discards at most 400 more bytes, then closes (the socket
+        // buffers let the client write somewhat more before it notices).
+        expect(written, 'bytes the client wrote before the close').to.be.below(10_000_000);
+      });
+    });
+
     it('accepts a body of exactly maxBodyBytes', async () => {
       await withServer({}, async ({ url, calls }) => {
         const body = JSON.stringify({ a: 'x'.repeat(92) });
