@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { expect } from 'chai';
+import { AssertionError, expect } from 'chai';
 import type { ComponentHealth } from '../src/contracts/common.js';
 import {
   isTerminalRuntimeEvent,
@@ -38,7 +38,7 @@ describeExecutionAuthorityConformance({
 
 // ---- the suite can fail -----------------------------------------------------------------------
 
-const FLAWS = ['none', 'no-terminal', 'two-terminals', 'duplicate-runs', 'wrong-run-id', 'no-cursors', 'down', 'rebinds'] as const;
+const FLAWS = ['none', 'no-terminal', 'two-terminals', 'duplicate-runs', 'wrong-run-id', 'no-cursors', 'down', 'rebinds', 'ignores-abort'] as const;
 type Flaw = (typeof FLAWS)[number];
 
 /** The fake executor with one deliberate contract violation, chosen by `flaw`. */
@@ -61,6 +61,10 @@ class BrokenExecutor extends FakeExecutor {
     return super.prompt(session, input, { ...options, idempotencyKey: key });
   }
 
+  override async abort(runId: string): Promise<void> {
+    if (this.flaw !== 'ignores-abort') await super.abort(runId);
+  }
+
   override async *events(session: string, options: { runId: string; after?: string; signal?: AbortSignal }): AsyncIterable<RuntimeEvent> {
     for await (const event of super.events(session, options)) {
       if (this.flaw === 'no-terminal' && isTerminalRuntimeEvent(event)) return;
@@ -77,7 +81,7 @@ function broken(flaw: Flaw): ExecutorConformanceDescriptor<never> {
 }
 
 /** Which checks each flaw must break. */
-const EXPECTED_FAILURES: Record<Exclude<Flaw, 'none' | 'no-cursors'>, string[]> = {
+const EXPECTED_FAILURES: Record<Exclude<Flaw, 'none' | 'no-cursors' | 'ignores-abort'>, string[]> = {
   'no-terminal': ['stream', 'fail', 'abort'],
   'two-terminals': ['stream', 'fail'],
   'duplicate-runs': ['idempotent-prompt'],
@@ -95,13 +99,31 @@ describe('describeExecutionAuthorityConformance', function () {
     }
   });
 
-  it('skips the cursor case for an executor that gives no cursors', async () => {
-    expect(await runExecutorCheck(broken('no-cursors'), 'cursors')).to.equal('skipped');
+  it('passes the cursor case for an executor that gives no cursors and declares `cursors: false`', async () => {
+    expect(await runExecutorCheck({ ...broken('no-cursors'), cursors: false }, 'cursors')).to.equal('passed');
   });
 
-  it('does not run cases for scripts the descriptor leaves out', async () => {
+  it('fails the cursor case for an executor that gives no cursors but does not declare `cursors: false`', async () => {
+    const failure = await runExecutorCheck(broken('no-cursors'), 'cursors').then(() => undefined, (error: unknown) => error);
+    expect(failure).to.be.instanceOf(AssertionError);
+    expect((failure as Error).message).to.match(/events with a cursor/);
+  });
+
+  it('fails the cursor case for an executor that declares `cursors: false` but gives cursors', async () => {
+    const failure = await runExecutorCheck({ ...broken('none'), cursors: false }, 'cursors').then(() => undefined, (error: unknown) => error);
+    expect(failure).to.be.instanceOf(AssertionError);
+    expect((failure as Error).message).to.match(/cursors of an executor declaring `cursors: false`/);
+  });
+
+  it('does not register cases for scripts the descriptor leaves out', async () => {
     const descriptor = { ...broken('none'), scripts: { reply: 'hello', expectedReplyIncludes: 'hello' } };
-    for (const id of ['fail', 'abort', 'permission', 'question']) expect(await runExecutorCheck(descriptor, id), id).to.equal('skipped');
+    for (const id of ['fail', 'abort', 'permission', 'question']) expect(await runExecutorCheck(descriptor, id), id).to.equal('not-applicable');
+  });
+
+  it('fails the abort check with its own deadline assertion for an executor that ignores abort', async () => {
+    const failure = await runExecutorCheck(broken('ignores-abort'), 'abort').then(() => undefined, (error: unknown) => error);
+    expect(failure, 'the abort check must reject').to.be.instanceOf(AssertionError);
+    expect((failure as Error).message).to.match(/^the stream of \S+ did not end within 5000 ms \(events: run\.started\)$/);
   });
 
   for (const [flaw, checks] of Object.entries(EXPECTED_FAILURES)) {

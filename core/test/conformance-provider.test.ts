@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { expect } from 'chai';
+import { AssertionError, expect } from 'chai';
 import * as v from 'valibot';
 import {
   DeliveryError,
@@ -67,6 +67,7 @@ describeProviderConformance<undefined>({
 
 const FLAWS = [
   'none', 'tiny-limit', 'two-events', 'timestamp-ids', 'lenient-payload', 'fixed-id', 'misclassify', 'down',
+  'accepts-forged', 'drops-sends', 'truncates',
   'undeclared-fetch', 'missing-fetch', 'undeclared-edit', 'missing-edit', 'undeclared-send-file', 'missing-send-file',
 ] as const;
 type Flaw = (typeof FLAWS)[number];
@@ -114,6 +115,7 @@ class BrokenProvider implements Provider {
   }
 
   async handleWebhook(request: WebhookRequest): Promise<WebhookResult> {
+    // 'accepts-forged' is the only flaw whose descriptor gives forgedRequest: it never checks the signature.
     const body = (request.body ?? {}) as Record<string, string | undefined>;
     if (this.flaw !== 'lenient-payload' && (!body.id || !body.chatId || !body.userId)) {
       throw new WebhookPayloadInvalid({ instance: this.id, reason: 'missing fields' });
@@ -129,7 +131,8 @@ class BrokenProvider implements Provider {
     const failure = this.fake.failNext;
     this.fake.failNext = undefined;
     if (failure) throw this.failure(failure);
-    this.fake.sent.push({ text: message.text, deliveryId: options.deliveryId });
+    // 'drops-sends' answers with an id but nothing arrives; 'truncates' cuts long texts at 500 characters.
+    if (this.flaw !== 'drops-sends') this.fake.sent.push({ text: this.flaw === 'truncates' ? message.text.slice(0, 500) : message.text, deliveryId: options.deliveryId });
     return { providerMessageId: `broken-${this.fake.sent.length}` };
   }
 
@@ -161,11 +164,17 @@ function broken(flaw: Flaw): ProviderConformanceDescriptor<BrokenFake> {
       fake.failNext = kind;
     },
     received: (fake) => fake.sent,
+    ...(flaw === 'accepts-forged' ? { forgedRequest: (_fake: BrokenFake, sample: InboundSample) => fakeRequest(sample, 'not-the-secret') } : {}),
   };
 }
 
+/** Runs one check on a broken provider and returns what it rejected with (undefined when it passed). */
+async function failureOf(flaw: Flaw, id: string): Promise<unknown> {
+  return runProviderCheck(broken(flaw), id).then(() => undefined, (error: unknown) => error);
+}
+
 /** Which checks each flaw must break. */
-const EXPECTED_FAILURES: Record<Exclude<Flaw, 'none'>, string[]> = {
+const EXPECTED_FAILURES: Record<Exclude<Flaw, 'none' | 'accepts-forged' | 'drops-sends' | 'truncates'>, string[]> = {
   'tiny-limit': ['capabilities'],
   'two-events': ['webhook-normalizes'],
   'timestamp-ids': ['webhook-stable-ids'],
@@ -195,8 +204,29 @@ describe('describeProviderConformance', () => {
   it('passes a provider without flaws on every check (buttons undeclared: its text is still sent)', async () => {
     const results: Record<string, string> = {};
     for (const check of providerChecks) results[check.id] = await runProviderCheck(broken('none'), check.id);
-    const skipped = Object.keys(results).filter((id) => results[id] === 'skipped');
-    expect(skipped).to.deep.equal(['webhook-signature']);
+    const notApplicable = Object.keys(results).filter((id) => results[id] === 'not-applicable');
+    expect(notApplicable).to.deep.equal(['webhook-signature']);
+  });
+
+  it('fails the webhook-signature check with its own assertion for a provider that accepts a forged request', async () => {
+    const failure = await failureOf('accepts-forged', 'webhook-signature');
+    expect(failure).to.be.instanceOf(AssertionError);
+    expect((failure as Error).message).to.equal('handleWebhook(forged) resolved, but it must throw');
+  });
+
+  it('fails the send checks with their own assertion for a provider that returns an id but delivers nothing', async () => {
+    for (const id of ['send', 'send-max-length', 'send-buttons', 'two-instances']) {
+      const failure = await failureOf('drops-sends', id);
+      expect(failure, id).to.be.instanceOf(AssertionError);
+      expect((failure as Error).message, id).to.match(/^the fake received ".*" exactly once: expected \[\] to have a length of 1 but got \+0$/);
+    }
+  });
+
+  it('fails the send-max-length check with its own assertion for a provider that truncates a long send', async () => {
+    expect(await failureOf('truncates', 'send'), 'a short send still arrives whole').to.equal(undefined);
+    const failure = await failureOf('truncates', 'send-max-length');
+    expect(failure).to.be.instanceOf(AssertionError);
+    expect((failure as Error).message).to.match(/^the fake received "a{40}" exactly once: expected \[\] to have a length of 1 but got \+0$/);
   });
 
   for (const [flaw, pattern] of Object.entries(MISMATCH_MESSAGES)) {

@@ -104,6 +104,69 @@ function rawRequest(url: string, options: { path: string; headers: Record<string
   });
 }
 
+const UPLOAD_PIECE_BYTES = 16 * 1024;
+
+/**
+ * One request on its own socket, written like curl does: the headers, then the whole body at once,
+ * whatever the server answers meanwhile. Resolves with the answer once the server closed its side
+ * and the body was written; rejects on a reset (EPIPE/ECONNRESET) or an answer that is cut off.
+ */
+function uploadInFull(url: string, head: string, body: Buffer): Promise<{ status: number; head: string; body: any }> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port: Number(port), host: '127.0.0.1', allowHalfOpen: true });
+    const received: Buffer[] = [];
+    let written = false;
+    let ended = false;
+    const finish = (): void => {
+      if (!written || !ended) return;
+      clearTimeout(timer);
+      socket.destroy();
+      const text = Buffer.concat(received).toString('utf8');
+      const split = text.indexOf('\r\n\r\n');
+      if (split < 0) return reject(new Error(`no complete answer: ${JSON.stringify(text.slice(0, 200))}`));
+      const answerHead = text.slice(0, split);
+      try {
+        resolve({ status: Number(answerHead.split(' ')[1]), head: answerHead, body: JSON.parse(text.slice(split + 4)) });
+      } catch (error) {
+        reject(error);
+      }
+    };
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.on('end', () => {
+      ended = true;
+      finish();
+    });
+    socket.on('error', reject);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      if (!written) reject(new Error(`the connection closed after ${sent} of ${body.length} body bytes were written`));
+    });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer and close within 5 s (${sent} of ${body.length} body bytes written, ${received.length} answer chunks)`));
+    }, 5_000);
+    let sent = 0;
+    socket.write(head);
+    // Piece by piece as the socket takes them, like curl's upload loop, so the upload is still
+    // going when the answer arrives (one big write would sit in the kernel's buffers at once).
+    const writeFrom = (at: number): void => {
+      if (socket.destroyed) return;
+      if (at >= body.length) {
+        written = true;
+        return finish();
+      }
+      const piece = body.subarray(at, at + UPLOAD_PIECE_BYTES);
+      socket.write(piece, (error) => {
+        sent += piece.length;
+        if (error) reject(error);
+        else setImmediate(() => writeFrom(at + piece.length));
+      });
+    };
+    writeFrom(0);
+  });
+}
+
 function expectSecurityHeaders(headers: Headers): void {
   expect(headers.get('content-type')).to.equal('application/json; charset=utf-8');
   expect(headers.get('cache-control')).to.equal('no-store');
@@ -243,6 +306,65 @@ describe('http server', () => {
         expect(res.status).to.equal(413);
         expect(res.body.error.code).to.equal('http.body_too_large');
         expect(calls).to.have.length(0);
+      });
+    });
+
+    it('answers an oversized body written in full with the 413 every time, never a reset (50 × 2 MiB)', async function () {
+      this.timeout(60_000);
+      await withServer({ maxBodyBytes: 1024 * 1024 }, async ({ url, calls }) => {
+        const body = Buffer.from(JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }));
+        const head = `POST /webhooks/hook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+        for (let attempt = 0; attempt < 50; attempt += 1) {
+          const answer = await uploadInFull(url, head, body);
+          expect(answer.status, `attempt ${attempt}`).to.equal(413);
+          expect(answer.head.toLowerCase(), `attempt ${attempt}`).to.include('connection: close');
+          expect(answer.body.error, `attempt ${attempt}`).to.deep.include({ code: 'http.body_too_large' });
+        }
+        expect(calls).to.have.length(0);
+      });
+    });
+
+    it('answers an oversized chunked upload written in full with the 413, never a reset', async function () {
+      this.timeout(30_000);
+      await withServer({ maxBodyBytes: 1024 * 1024 }, async ({ url, calls }) => {
+        const piece = 'x'.repeat(256 * 1024);
+        const chunked = Buffer.from(`${'1\r\n"\r\n'}${`${piece.length.toString(16)}\r\n${piece}\r\n`.repeat(8)}1\r\n"\r\n0\r\n\r\n`);
+        const head = 'POST /webhooks/hook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n';
+        for (let attempt = 0; attempt < 10; attempt += 1) {
+          const answer = await uploadInFull(url, head, chunked);
+          expect(answer.status, `attempt ${attempt}`).to.equal(413);
+          expect(answer.head.toLowerCase(), `attempt ${attempt}`).to.include('connection: close');
+          expect(answer.body.error, `attempt ${attempt}`).to.deep.include({ code: 'http.body_too_large' });
+        }
+        expect(calls).to.have.length(0);
+      });
+    });
+
+    it('stops reading an oversized upload after four times the cap and closes the connection', async function () {
+      this.timeout(20_000);
+      await withServer({}, async ({ url }) => {
+        const { port } = new URL(url);
+        const socket = connect({ port: Number(port), host: '127.0.0.1', allowHalfOpen: true });
+        const received: Buffer[] = [];
+        socket.on('data', (chunk: Buffer) => received.push(chunk));
+        socket.on('error', () => undefined);
+        let written = 0;
+        const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+        socket.write('POST /webhooks/hook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n');
+        const piece = Buffer.alloc(1024, 'x');
+        const pump = (): void => {
+          if (socket.destroyed || written > 10_000_000) return;
+          written += piece.length;
+          socket.write(piece, () => setImmediate(pump));
+        };
+        pump();
+        await closed;
+        const answer = Buffer.concat(received).toString('utf8');
+        expect(answer).to.match(/^HTTP\/1\.1 413 /);
+        expect(answer).to.include('"code":"http.body_too_large"');
+        // maxBodyBytes is 100: the server discards at most 400 more bytes, then closes (the socket
+        // buffers let the client write somewhat more before it notices).
+        expect(written, 'bytes the client wrote before the close').to.be.below(10_000_000);
       });
     });
 

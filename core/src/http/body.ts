@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { HttpBadJson, HttpBodyTooLarge, HttpUnsupportedMediaType } from '../errors.js';
 import { HttpRequestAborted } from './codes.js';
 
@@ -21,13 +22,17 @@ const utf8Lenient = new TextDecoder('utf-8');
  * type and yields `{}`. Otherwise: the content type must be `application/json` or
  * `application/x-www-form-urlencoded` (charset utf-8 if given, no content encoding) → 415
  * `http.unsupported_media_type`; more than `maxBytes` (announced or streamed) → 413
- * `http.body_too_large`, and reading stops at once; invalid JSON or UTF-8 → 400 `http.bad_json`.
+ * `http.body_too_large`, answered at once while the rest of the upload is read and discarded (see
+ * {@link lingerAfterTooLarge}); invalid JSON or UTF-8 → 400 `http.bad_json`.
  */
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<ReadBody> {
   if (!hasBody(req.headers)) return { rawBody: Buffer.alloc(0), body: {} };
   const kind = bodyKind(req.headers);
   const announced = Number(req.headers['content-length'] ?? 0);
-  if (announced > maxBytes) throw new HttpBodyTooLarge({ limit: maxBytes });
+  if (announced > maxBytes) {
+    lingerAfterTooLarge(req, maxBytes);
+    throw new HttpBodyTooLarge({ limit: maxBytes });
+  }
   const rawBody = await readCapped(req, maxBytes);
   return { rawBody, body: parseBody(kind, rawBody) };
 }
@@ -86,12 +91,61 @@ function readCapped(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > maxBytes) settle(new HttpBodyTooLarge({ limit: maxBytes }));
-      else chunks.push(chunk);
+      if (size > maxBytes) {
+        settle(new HttpBodyTooLarge({ limit: maxBytes }));
+        lingerAfterTooLarge(req, maxBytes);
+      } else chunks.push(chunk);
     };
     const onEnd = (): void => settle(undefined);
     const onError = (cause: Error): void => settle(new HttpRequestAborted(undefined, { cause }));
     const onClose = (): void => settle(new HttpRequestAborted());
     req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
   });
+}
+
+/**
+ * Bounds of the lingering close after a 413: at most `factor × maxBodyBytes` more bytes of the
+ * oversized upload are read and discarded, for at most `ms`.
+ */
+export const OVERSIZED_BODY_LINGER = Object.freeze({ factor: 4, ms: 5_000 });
+
+/**
+ * Answers now, closes later. The 413 for an oversized body goes out at once with `Connection:
+ * close`, but a client like curl keeps writing its upload until it is done; closing the socket
+ * with its bytes unread makes the kernel reset the connection, and the client then gets
+ * EPIPE/ECONNRESET instead of the answer. So the rest of the body is read and discarded while the
+ * answer is sent, and Node's close after the answer (`socket.destroySoon()`) half-closes the
+ * socket (FIN after the answer) and destroys it only when the upload ended, the client closed,
+ * {@link OVERSIZED_BODY_LINGER} bytes more arrived, or its time is up.
+ */
+function lingerAfterTooLarge(req: IncomingMessage, maxBytes: number): void {
+  const socket = req.socket as Socket | undefined;
+  if (!socket || req.complete || socket.destroyed || typeof socket.destroySoon !== 'function') return;
+  const closeSoon = socket.destroySoon.bind(socket);
+  let budget = OVERSIZED_BODY_LINGER.factor * maxBytes;
+  let lingering = true;
+  let closeRequested = false;
+  const stop = (): void => {
+    if (!lingering) return;
+    lingering = false;
+    clearTimeout(timer);
+    req.off('data', onData).off('end', stop).off('error', stop);
+    socket.off('close', stop).off('end', stop);
+    if (!req.complete) req.pause();
+    if (closeRequested) closeSoon();
+  };
+  const onData = (chunk: Buffer): void => {
+    budget -= chunk.length;
+    if (budget < 0) stop();
+  };
+  const timer = setTimeout(stop, OVERSIZED_BODY_LINGER.ms);
+  timer.unref();
+  socket.destroySoon = (): void => {
+    if (!lingering) return closeSoon();
+    closeRequested = true;
+    if (socket.writable) socket.end();
+  };
+  req.on('data', onData).once('end', stop).once('error', stop);
+  socket.once('close', stop).once('end', stop);
+  req.resume();
 }

@@ -18,7 +18,8 @@ const WARN_STATUSES = new Set([401, 403, 413, 429]);
  * Outermost middleware: resolves `ctx.state.sourceIp`, turns anything thrown downstream into
  * `{ error: { code, message } }` (GatewayError → its status and code; anything else → 500
  * `internal`, logged, message never leaked), closes the connection when the request body was left
- * unread, and logs one `http.request` line at debug.
+ * unread or was too large (the rest of an oversized upload is discarded before the close, see
+ * `readBody`), and logs one `http.request` line at debug.
  */
 export function errorsMiddleware(options: ErrorsMiddlewareOptions): Middleware<HttpState> {
   const { logger } = options;
@@ -30,7 +31,7 @@ export function errorsMiddleware(options: ErrorsMiddlewareOptions): Middleware<H
     } catch (error) {
       writeError(ctx, error, logger);
     }
-    if (!ctx.req.complete && !ctx.headerSent) ctx.set('Connection', 'close');
+    if ((!ctx.req.complete || ctx.status === 413) && !ctx.headerSent) ctx.set('Connection', 'close');
     const ms = Math.round((performance.now() - started) * 10) / 10;
     logger.debug('http.request', { method: ctx.method, path: ctx.path, status: ctx.status, ms, sourceIp: ctx.state.sourceIp });
   };

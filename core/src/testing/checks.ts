@@ -1,15 +1,12 @@
 import { describe, it } from 'mocha';
 
-/** Thrown by a check that finds, at run time, that its case does not apply (e.g. no buttons). */
-export class ConformanceSkipped extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'ConformanceSkipped';
-  }
-}
-
-/** The result of one conformance check: it passed, or its case does not apply. */
-export type CheckOutcome = 'passed' | 'skipped';
+/**
+ * The result of running one conformance check by id: it passed, or the descriptor does not declare
+ * what the check needs, so the suite does not register it. A check never decides at run time that
+ * it does not apply: what a descriptor declares decides that at registration, and a registered
+ * check passes or fails (a pending case fails the test run).
+ */
+export type CheckOutcome = 'passed' | 'not-applicable';
 
 /** What every conformance check has: an id to run it by, a title, and the body. */
 export interface ConformanceCheck<P> {
@@ -19,8 +16,8 @@ export interface ConformanceCheck<P> {
 }
 
 /**
- * Registers one mocha case per applicable check. A case whose check reports at run time that it
- * does not apply (a capability the implementation does not declare) is shown as pending.
+ * Registers one mocha case per applicable check; checks that do not apply to what the descriptor
+ * declares are not registered at all (never pending).
  */
 export function describeChecks<C extends { id: string; title: string }>(
   title: string,
@@ -34,7 +31,8 @@ export function describeChecks<C extends { id: string; title: string }>(
     for (const check of checks) {
       if (!applies(check)) continue;
       it(check.title, async function () {
-        if ((await run(check.id)) === 'skipped') this.skip();
+        const outcome = await run(check.id);
+        if (outcome !== 'passed') throw new Error(`conformance check "${check.id}" was registered but reported "${outcome}"`);
       });
     }
   });
@@ -50,14 +48,11 @@ export async function runCheck<P, C extends ConformanceCheck<P>>(
 ): Promise<CheckOutcome> {
   const check = checks.find((c) => c.id === id);
   if (!check) throw new Error(`${suite} conformance: no check "${id}"`);
-  if (!applies(check)) return 'skipped';
+  if (!applies(check)) return 'not-applicable';
   const probe = await harness();
   try {
     await check.run(probe);
     return 'passed';
-  } catch (error) {
-    if (error instanceof ConformanceSkipped) return 'skipped';
-    throw error;
   } finally {
     await probe.tearDown();
   }

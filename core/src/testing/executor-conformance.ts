@@ -7,7 +7,7 @@ import {
   type RuntimeEvent,
 } from '../contracts/execution-authority.js';
 import { silentLogger } from '../logging.js';
-import { ConformanceSkipped, describeChecks, runCheck } from './checks.js';
+import { describeChecks, runCheck, type CheckOutcome } from './checks.js';
 
 /** Prompt texts that make the executor (or its fake runtime) behave a given way. */
 export interface ExecutorScripts {
@@ -38,6 +38,11 @@ export interface ExecutorConformanceDescriptor<F> {
   destroy?: (ctx: { executor: ExecutionAuthority; fake?: F }) => Promise<void>;
   /** Prompt texts that make the executor (or its fake runtime) behave a given way. */
   scripts: ExecutorScripts;
+  /**
+   * Whether the executor's events carry cursors a stream can be resumed after. Default `true`: the
+   * cursor case proves they are unique and resume the stream. `false`: it proves no event carries one.
+   */
+  cursors?: boolean;
 }
 
 /** What an executor check can do: reach a started executor and drive runs on one session. */
@@ -53,8 +58,8 @@ export interface ExecutorProbe {
   prompt(session: string, text: string, idempotencyKey?: string): Promise<string>;
   /** Reads `events(session, {runId, after})` until it ends; see {@link ExecutorReadOptions}. */
   read(session: string, runId: string, options?: ExecutorReadOptions): Promise<RuntimeEvent[]>;
-  /** Ends the check as not applicable. */
-  skip(reason: string): never;
+  /** Whether the descriptor declares cursors (default true). */
+  readonly cursors: boolean;
 }
 
 /** How {@link ExecutorProbe.read} consumes a stream. */
@@ -106,9 +111,10 @@ export function describeExecutionAuthorityConformance<F>(descriptor: ExecutorCon
 
 /**
  * Runs one check of {@link executorChecks} by id against a fresh executor and tears it down.
- * Resolves `skipped` when the case does not apply, rejects when the executor breaks the rule.
+ * Resolves `not-applicable` when the descriptor lacks the script the check needs (the suite does
+ * not register it), rejects when the executor breaks the rule.
  */
-export async function runExecutorCheck<F>(descriptor: ExecutorConformanceDescriptor<F>, id: string): Promise<'passed' | 'skipped'> {
+export async function runExecutorCheck<F>(descriptor: ExecutorConformanceDescriptor<F>, id: string): Promise<CheckOutcome> {
   const applies = (check: (typeof executorChecks)[number]): boolean => checkApplies(check, descriptor);
   return runCheck<ExecutorProbe, (typeof executorChecks)[number]>('executor', executorChecks, id, applies, async () => new ExecutorHarness(descriptor, await descriptor.create()));
 }
@@ -167,8 +173,8 @@ class ExecutorHarness<F> implements ExecutorProbe {
     return readStream(executor, session, runId, options);
   }
 
-  skip(reason: string): never {
-    throw new ConformanceSkipped(reason);
+  get cursors(): boolean {
+    return this.descriptor.cursors ?? true;
   }
 
   async tearDown(): Promise<void> {
@@ -303,18 +309,23 @@ const stream: ExecutorCheck = {
 
 const cursors: ExecutorCheck = {
   id: 'cursors',
-  title: 'gives unique cursors and resumes after one',
+  title: 'gives unique cursors on every event and resumes after one (or, declaring `cursors: false`, gives none)',
   async run(probe) {
     const session = await probe.session();
     const runId = await probe.prompt(session, probe.scripts.reply);
     const events = await probe.read(session, runId);
     const given = events.map((e) => e.cursor).filter((c): c is string => c !== undefined);
-    if (given.length === 0) probe.skip('the executor gives no cursors');
+    if (!probe.cursors) {
+      expect(given, 'cursors of an executor declaring `cursors: false`').to.deep.equal([]);
+      return;
+    }
+    expect(given.length, `events with a cursor among [${describeTypes(events)}] (declare \`cursors: false\` if the executor gives none)`).to.equal(events.length);
     expect(new Set(given).size, `cursors ${given.join(', ')} are unique`).to.equal(given.length);
-    const second = events[1]?.cursor;
-    if (events.length < 3 || second === undefined) probe.skip('the stream is too short or its second event has no cursor');
-    const resumed = await probe.read(session, runId, { after: second });
-    expect(resumed[0], 'the first event after the second cursor').to.deep.equal(events[2]);
+    // run.started, the reply and the terminal event: a reply stream has at least three events.
+    expect(events.length, `events of a reply run [${describeTypes(events)}]`).to.be.at.least(3);
+    const resumed = await probe.read(session, runId, { after: events[0]!.cursor });
+    expect(resumed[0], `the first event after the first cursor ${events[0]!.cursor}`).to.deep.equal(events[1]);
+    expect(resumed.map((e) => e.cursor), 'cursors of the resumed stream').to.deep.equal(given.slice(1));
   },
 };
 

@@ -27,7 +27,7 @@ export {
   type FakeInboundPayload,
   type FakeSentMessage,
 } from './fake-provider.js';
-export { ConformanceSkipped, describeChecks, runCheck, type CheckOutcome, type ConformanceCheck } from './checks.js';
+export { describeChecks, runCheck, type CheckOutcome, type ConformanceCheck } from './checks.js';
 export {
   describeRendererConformance,
   runRendererCheck,

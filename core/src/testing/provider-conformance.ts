@@ -16,7 +16,7 @@ import { silentLogger } from '../logging.js';
 import { isGatewayPlugin, type GatewayPlugin } from '../plugin.js';
 import { instantiatePlugin } from '../plugin-loader.js';
 import { PROVIDER, resolve } from '../tokens.js';
-import { ConformanceSkipped, describeChecks, runCheck } from './checks.js';
+import { describeChecks, runCheck, type CheckOutcome } from './checks.js';
 
 /** One inbound message a webhook request carries; the suite checks the normalized event against it. */
 export interface InboundSample {
@@ -85,8 +85,6 @@ export interface ProviderProbe {
   failNextSend(kind: SendFailureKind): void;
   /** What the fake received, or undefined when the descriptor has no `received`. */
   received(): { text: string; deliveryId?: string }[] | undefined;
-  /** Ends the check as not applicable. */
-  skip(reason: string): never;
 }
 
 /** Descriptor fields a check needs; the case is registered only when all of them are given. */
@@ -151,9 +149,10 @@ export function describeProviderConformance<F>(descriptor: ProviderConformanceDe
 
 /**
  * Runs one check of {@link providerChecks} by id against a fresh harness and tears it down.
- * Resolves `skipped` when the case does not apply, rejects when the provider breaks the rule.
+ * Resolves `not-applicable` when the descriptor does not declare what the check needs (the suite
+ * does not register it), rejects when the provider breaks the rule.
  */
-export async function runProviderCheck<F>(descriptor: ProviderConformanceDescriptor<F>, id: string): Promise<'passed' | 'skipped'> {
+export async function runProviderCheck<F>(descriptor: ProviderConformanceDescriptor<F>, id: string): Promise<CheckOutcome> {
   const applies = (check: (typeof providerChecks)[number]): boolean => checkApplies(check, descriptor);
   return runCheck<ProviderProbe, (typeof providerChecks)[number]>('provider', providerChecks, id, applies, async () => await ProviderHarness.start(descriptor));
 }
@@ -225,10 +224,6 @@ class ProviderHarness<F> implements ProviderProbe {
 
   received(): { text: string; deliveryId?: string }[] | undefined {
     return this.descriptor.received?.(this.fake);
-  }
-
-  skip(reason: string): never {
-    throw new ConformanceSkipped(reason);
   }
 
   async tearDown(): Promise<void> {

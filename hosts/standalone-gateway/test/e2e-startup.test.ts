@@ -108,7 +108,7 @@ describe('standalone gateway start-up, config errors and CLI', function () {
   it('loads a third-party provider plugin by relative path and answers through it', async () => {
     const sink = await FakeReplySink.start();
     const dir = mkdtempSync(join(tmpdir(), 'cowork-rel-'));
-    const pluginPath = relative(dir, join(REPO_ROOT, 'examples/echo-provider/dist/src/index.js'));
+    const pluginPath = relative(dir, join(REPO_ROOT, 'examples/relay-provider/dist/src/index.js'));
     const config = writeConfig({
       executor: { use: '@cowork-gateway/core/testing/fake-executor' },
       providers: [{ use: pluginPath.startsWith('.') ? pluginPath : `./${pluginPath}`, id: 'relay', options: { secret: { env: 'RELAY_SECRET' }, replyUrl: sink.url } }],

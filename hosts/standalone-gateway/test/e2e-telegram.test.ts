@@ -15,9 +15,14 @@ describe('standalone gateway with Telegram (fake Bot API)', function () {
     telegram = await startFakeTelegram({ token: TOKEN });
   });
 
-  afterEach(async () => {
+  /** Stops the host this test started, if any; a host still running must never outlive its database schema. */
+  async function stopHost(): Promise<void> {
     await host?.stop().catch(() => undefined);
     host = undefined;
+  }
+
+  afterEach(async () => {
+    await stopHost();
     await telegram.close();
   });
 
@@ -90,7 +95,10 @@ describe('standalone gateway with Telegram (fake Bot API)', function () {
     beforeEach(async () => {
       schema = await freshSchema();
     });
+    // Mocha runs this inner hook before the outer one: stop the host here, before the drop, or
+    // DROP SCHEMA ... CASCADE races the running gateway's queries and PostgreSQL reports a deadlock.
     afterEach(async () => {
+      await stopHost();
       await schema.drop();
     });
 

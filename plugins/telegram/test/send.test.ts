@@ -15,6 +15,9 @@ describe('TelegramProvider sending', () => {
 
   beforeEach(async () => {
     fake = await startFakeTelegram({ token: TOKEN });
+    // Telegram only lets a bot write to chats whose users wrote to it first.
+    fake.addChat(PRIVATE.chatId);
+    fake.addChat(TOPIC.chatId);
     harness = await startProvider(fake);
   });
 

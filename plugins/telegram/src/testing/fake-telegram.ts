@@ -93,6 +93,8 @@ export class FakeTelegram {
   private readonly files = new Map<string, { bytes: Buffer; path: string; uniqueId: string; hideSize: boolean }>();
   private readonly waiters = new Set<Waiter>();
   private readonly stalled = new Set<ServerResponse>();
+  /** Chats the bot can write to: seeded from pushed and delivered updates, or {@link addChat}. */
+  private readonly chats = new Set<string>();
   private nextUpdateId = 1000;
   private nextMessageId = 9000;
   private closing = false;
@@ -119,8 +121,18 @@ export class FakeTelegram {
     const updateId = update.update_id ?? this.nextUpdateId;
     this.nextUpdateId = Math.max(this.nextUpdateId, updateId + 1);
     this.updates.push({ ...update, update_id: updateId });
+    this.learnChats(update);
     for (const waiter of [...this.waiters]) waiter.wake();
     return updateId;
+  }
+
+  /**
+   * Makes a chat known, as if its user had written to the bot: Telegram answers sends to any
+   * other chat with 400 "Bad Request: chat not found". Chats of pushed and delivered updates are
+   * known already.
+   */
+  addChat(chatId: number | string): void {
+    this.chats.add(String(chatId));
   }
 
   /** Updates not yet confirmed by a getUpdates offset. */
@@ -171,6 +183,7 @@ export class FakeTelegram {
     const url = options.url ?? this.webhook?.url;
     if (!url) throw new Error('fake telegram: no webhook is set and no url was given');
     const body = { ...update, update_id: update.update_id ?? this.nextUpdateId++ };
+    this.learnChats(update);
     const secret = options.secret === undefined ? this.webhook?.secret_token : options.secret;
     const response = await fetch(url, {
       method: 'POST',
@@ -187,6 +200,16 @@ export class FakeTelegram {
     for (const res of this.stalled) res.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Every chat an update shows the bot: messages, edits, channel posts, button presses, membership changes. */
+  private learnChats(update: FakeUpdate): void {
+    for (const key of ['message', 'edited_message', 'channel_post', 'edited_channel_post', 'my_chat_member', 'chat_member']) {
+      const chat = (update[key] as { chat?: { id?: unknown } } | undefined)?.chat;
+      if (chat?.id !== undefined) this.chats.add(String(chat.id));
+    }
+    const pressed = (update.callback_query as { message?: { chat?: { id?: unknown } } } | undefined)?.message?.chat;
+    if (pressed?.id !== undefined) this.chats.add(String(pressed.id));
   }
 
   // ---- HTTP -----------------------------------------------------------------------------------
@@ -246,8 +269,7 @@ export class FakeTelegram {
       case 'sendDocument':
         return this.sendDocument(params, files, res);
       case 'editMessageText':
-        this.edits.push(params);
-        return ok(res, { message_id: Number(params.message_id), date: now(), chat: chatOf(String(params.chat_id)), text: params.text });
+        return this.editMessageText(params, res);
       case 'answerCallbackQuery':
         this.callbackAnswers.push(params);
         return ok(res, true);
@@ -299,7 +321,10 @@ export class FakeTelegram {
   private sendMessage(params: Record<string, unknown>, res: ServerResponse): void {
     const text = typeof params.text === 'string' ? params.text : '';
     if (params.chat_id === undefined) return badRequest(res, 'Bad Request: chat_id is empty');
+    if (!this.chats.has(String(params.chat_id))) return badRequest(res, 'Bad Request: chat not found');
     if (!text.trim()) return badRequest(res, 'Bad Request: message text is empty');
+    const rejected = htmlError(text, params.parse_mode) ?? buttonsError(params.reply_markup);
+    if (rejected) return badRequest(res, rejected);
     if (visibleLength(text, params.parse_mode) > 4096) return badRequest(res, 'Bad Request: message is too long');
     const message = this.record('sendMessage', params, { text });
     ok(res, { message_id: message.message_id, date: now(), chat: chatOf(message.chat_id), text, ...threadOf(message) });
@@ -308,8 +333,32 @@ export class FakeTelegram {
   private sendDocument(params: Record<string, unknown>, files: Record<string, MultipartFile>, res: ServerResponse): void {
     const document = files.document;
     if (!document) return badRequest(res, 'Bad Request: there is no document in the request');
+    if (params.chat_id === undefined) return badRequest(res, 'Bad Request: chat_id is empty');
+    if (!this.chats.has(String(params.chat_id))) return badRequest(res, 'Bad Request: chat not found');
+    if (typeof params.caption === 'string') {
+      const rejected = htmlError(params.caption, params.parse_mode);
+      if (rejected) return badRequest(res, rejected);
+      if (visibleLength(params.caption, params.parse_mode) > 1024) return badRequest(res, 'Bad Request: message caption is too long');
+    }
+    const rejected = buttonsError(params.reply_markup);
+    if (rejected) return badRequest(res, rejected);
     const message = this.record('sendDocument', params, { document, ...(typeof params.caption === 'string' ? { caption: params.caption } : {}) });
     ok(res, { message_id: message.message_id, date: now(), chat: chatOf(message.chat_id), document: { file_id: 'sent', file_unique_id: 'sent', file_name: document.filename, file_size: document.bytes.length } });
+  }
+
+  /** Edits a text message the bot sent to that chat; anything else is "message to edit not found". */
+  private editMessageText(params: Record<string, unknown>, res: ServerResponse): void {
+    const text = typeof params.text === 'string' ? params.text : '';
+    if (params.chat_id === undefined) return badRequest(res, 'Bad Request: chat_id is empty');
+    if (!this.chats.has(String(params.chat_id))) return badRequest(res, 'Bad Request: chat not found');
+    if (!text.trim()) return badRequest(res, 'Bad Request: message text is empty');
+    const rejected = htmlError(text, params.parse_mode) ?? buttonsError(params.reply_markup);
+    if (rejected) return badRequest(res, rejected);
+    if (visibleLength(text, params.parse_mode) > 4096) return badRequest(res, 'Bad Request: MESSAGE_TOO_LONG');
+    const target = this.sent.find((m) => m.message_id === Number(params.message_id) && m.chat_id === String(params.chat_id));
+    if (!target || target.method !== 'sendMessage') return badRequest(res, 'Bad Request: message to edit not found');
+    this.edits.push(params);
+    ok(res, { message_id: target.message_id, date: now(), chat: chatOf(target.chat_id), text, ...threadOf(target) });
   }
 
   private record(method: FakeSentMessage['method'], params: Record<string, unknown>, extra: Partial<FakeSentMessage>): FakeSentMessage {
@@ -390,6 +439,52 @@ function safeJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** The tags Telegram's HTML parse mode supports. */
+const HTML_TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span', 'tg-spoiler', 'a', 'code', 'pre', 'blockquote', 'tg-emoji']);
+
+/**
+ * What Telegram answers for text it cannot parse under `parse_mode: HTML` (its wording, byte
+ * offsets in UTF-8), or undefined when the markup is fine: only supported tags, each closed in
+ * order, no stray `<`.
+ */
+function htmlError(text: string, parseMode: unknown): string | undefined {
+  if (parseMode !== 'HTML') return undefined;
+  const fail = (reason: string): string => `Bad Request: can't parse entities: ${reason}`;
+  const offset = (index: number): number => Buffer.byteLength(text.slice(0, index));
+  const open: string[] = [];
+  for (let at = text.indexOf('<'); at >= 0; at = text.indexOf('<', at + 1)) {
+    const end = text.indexOf('>', at);
+    if (end < 0) return fail(`Unclosed start tag at byte offset ${offset(at)}`);
+    const tag = /^<(\/?)([a-zA-Z][a-zA-Z0-9-]*)(\s[^>]*)?>$/.exec(text.slice(at, end + 1));
+    if (!tag) return fail(`Unsupported start tag "${text.slice(at + 1, end)}" at byte offset ${offset(at)}`);
+    const name = tag[2]!.toLowerCase();
+    if (tag[1]) {
+      const expected = open.pop();
+      if (expected === undefined) return fail(`Unexpected end tag at byte offset ${offset(at)}`);
+      if (expected !== name) return fail(`Unmatched end tag at byte offset ${offset(at)}, expected "</${expected}>", found "</${name}>"`);
+    } else {
+      if (!HTML_TAGS.has(name)) return fail(`Unsupported start tag "${name}" at byte offset ${offset(at)}`);
+      open.push(name);
+    }
+    at = end;
+  }
+  const unclosed = open.pop();
+  return unclosed === undefined ? undefined : fail(`Can't find end tag corresponding to start tag "${unclosed}"`);
+}
+
+/** Telegram refuses inline buttons whose callback_data is longer than 64 bytes. */
+function buttonsError(markup: unknown): string | undefined {
+  const rows = (markup as { inline_keyboard?: unknown } | undefined)?.inline_keyboard;
+  if (!Array.isArray(rows)) return undefined;
+  for (const row of rows) {
+    for (const button of Array.isArray(row) ? row : []) {
+      const data = (button as { callback_data?: unknown }).callback_data;
+      if (typeof data === 'string' && (Buffer.byteLength(data) > 64 || data.length === 0)) return 'Bad Request: BUTTON_DATA_INVALID';
+    }
+  }
+  return undefined;
 }
 
 /** Telegram counts the length of the text after entity parsing, not of the HTML source. */

@@ -5,7 +5,7 @@
  * and is loaded by relative path from a config file:
  *
  * ```jsonc
- * { "providers": [{ "use": "./examples/echo-provider/dist/src/index.js", "id": "relay",
+ * { "providers": [{ "use": "./examples/relay-provider/dist/src/index.js", "id": "relay",
  *                   "options": { "secret": { "env": "RELAY_SECRET" }, "replyUrl": "http://127.0.0.1:9000/in" } }] }
  * ```
  */
@@ -102,7 +102,7 @@ export class RelayProvider implements Provider {
 }
 
 export const relayPlugin = definePlugin({
-  name: 'cowork-gateway-provider-echo-example',
+  name: 'cowork-gateway-provider-relay',
   kind: 'provider',
   core: '^0.1.0',
   description: 'Example relay provider: signed JSON webhooks in, JSON POSTs out.',

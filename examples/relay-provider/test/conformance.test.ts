@@ -68,7 +68,7 @@ function relayRequest(sample: InboundSample, secret: string): WebhookRequest {
 }
 
 describeProviderConformance<RelayReceiver>({
-  name: 'relay (examples/echo-provider)',
+  name: 'relay (examples/relay-provider)',
   plugin: relayPlugin,
   fake: () => RelayReceiver.start(),
   stopFake: (receiver) => receiver.close(),
