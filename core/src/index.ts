@@ -170,6 +170,18 @@ export {
 export { loadPluginModule, instantiatePlugin, describeIssue, CORE_VERSION, type PluginLocation, type PluginInstance, type InstantiateOptions } from './plugin-loader.js';
 export { satisfiesRange } from './semver-range.js';
 export {
+  assemblePlugins,
+  assembleStore,
+  assertUniqueInstanceIds,
+  type AssembledPlugins,
+  type AssembleOptions,
+  type PluginChoices,
+  type PluginLoadAttempt,
+} from './boot/assemble.js';
+export { kernelSettingsFrom, buildKernel, type BuildKernelOptions } from './boot/kernel-settings.js';
+export { httpServerOptionsFrom } from './boot/http-options.js';
+export { bootGateway, createConfigLogger, type BootGatewayOptions, type RunningGateway } from './boot/boot-gateway.js';
+export {
   Kernel,
   adminRoutes,
   DEFAULT_KERNEL_SETTINGS,

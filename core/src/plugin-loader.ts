@@ -5,6 +5,7 @@ import type { DependencyContainer } from 'tsyringe';
 import * as v from 'valibot';
 import {
   PluginCoreVersionMismatch,
+  PluginDependencyMissing,
   PluginInstanceIdInvalid,
   PluginInvalid,
   PluginNotFound,
@@ -95,7 +96,10 @@ export interface InstantiateOptions {
   clock?: Clock;
 }
 
-/** Checks kind, id and options, then registers the plugin in a fresh child container. */
+/**
+ * Checks kind, id, options and declared `needs`, then registers the plugin in a fresh child
+ * container.
+ */
 export function instantiatePlugin(options: InstantiateOptions): PluginInstance {
   const { plugin, use, key, expectedKind, instanceId } = options;
   if (plugin.kind !== expectedKind) {
@@ -112,6 +116,9 @@ export function instantiatePlugin(options: InstantiateOptions): PluginInstance {
   container.register(INSTANCE, { useValue: instance });
   container.register(LOGGER, { useValue: options.logger.child({ component: plugin.kind, plugin: plugin.name, instance: instanceId }) });
   container.register(CLOCK, { useValue: options.clock ?? systemClock });
+  for (const need of plugin.needs ?? []) {
+    if (!container.isRegistered(need, true)) throw new PluginDependencyMissing({ plugin: plugin.name, token: need.description ?? String(need) });
+  }
   plugin.register(container, parsed.output, instance);
   return { plugin, instance, options: parsed.output, container };
 }

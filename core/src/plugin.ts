@@ -1,7 +1,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import { toJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
-import type { InstanceInfo, PluginKind } from './tokens.js';
+import type { InstanceInfo, PluginKind, Token } from './tokens.js';
 
 const PLUGIN_BRAND = Symbol.for('cowork-gateway.plugin');
 
@@ -16,6 +16,13 @@ export interface PluginSpec<S extends v.GenericSchema = v.GenericSchema> {
   description?: string;
   /** valibot schema of `options`; exported as JSON Schema for docs and editors. */
   configSchema: S;
+  /**
+   * Tokens this plugin injects that other plugins or the host provide (`STORE`, `EXECUTOR`, a
+   * token of another plugin). Checked when the instance is created, before anything is resolved:
+   * a missing one fails with `plugin.dependency_missing` naming the plugin and the token.
+   * Core's per-instance tokens (`INSTANCE`, `LOGGER`, `CLOCK`) are always present. Default: none.
+   */
+  needs?: readonly Token<unknown>[];
   /**
    * Binds the plugin's classes in the child container the kernel made for this instance.
    * Synchronous, no I/O: I/O starts in `start()`.

@@ -426,15 +426,15 @@ function readProviders(ctx: Context, doc: ConfigDoc, value: unknown): ProviderSe
     return undefined;
   }
   const providers: ProviderSelection[] = [];
-  const seen = new Map<string, string>();
   value.forEach((entry: unknown, index) => {
-    const provider = readProvider(ctx, doc, entry, index, seen);
+    const provider = readProvider(ctx, doc, entry, index);
     if (provider !== undefined) providers.push(provider);
   });
   return providers;
 }
 
-function readProvider(ctx: Context, doc: ConfigDoc, entry: unknown, index: number, seen: Map<string, string>): ProviderSelection | undefined {
+/** Unique ids are checked once, at assembly, across every source of providers (core's boot). */
+function readProvider(ctx: Context, doc: ConfigDoc, entry: unknown, index: number): ProviderSelection | undefined {
   const path = ['providers', index];
   const selection = readSelection(ctx, doc, entry, path, ['use', 'id', 'options']);
   if (!isPlainObject(entry)) return undefined;
@@ -444,12 +444,6 @@ function readProvider(ctx: Context, doc: ConfigDoc, entry: unknown, index: numbe
     ctx.issues.push(`${label}: expected an instance id (lowercase letters, digits and "-", starting with a letter, at most 64 characters), got ${describeValue(id)}`);
     return undefined;
   }
-  const previous = seen.get(id);
-  if (previous !== undefined) {
-    ctx.issues.push(`${label}: expected a unique instance id, got ${describeValue(id)}, already used by ${previous}`);
-    return undefined;
-  }
-  seen.set(id, `providers[${index}]`);
   return selection && { ...selection, id };
 }
 

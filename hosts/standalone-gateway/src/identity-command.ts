@@ -7,7 +7,7 @@ import {
   type Role,
   type Store,
 } from '@cowork-gateway/core';
-import { assembleStore } from './assemble.js';
+import { assembleStore } from './preset.js';
 import { providerSelections } from './selections.js';
 import { silentLogger } from '@cowork-gateway/core';
 
