@@ -3,7 +3,15 @@ import * as v from 'valibot';
 import { FakeExecutor, fakeExecutorOptions } from '@cowork-gateway/core/testing';
 import { DeliveryError, ExecutorUnavailableError, type DeliveryTarget, type OutboundMessage } from '@cowork-gateway/core';
 import { StoreNotFound } from '@cowork-gateway/core';
-import { message, startTestKernel, until, type TestKernel } from './helpers/in-process.js';
+import { startTestKernel as startCoreTestKernel, testMessage as message, until, type TestKernel as CoreTestKernel, type TestKernelOptions } from '@cowork-gateway/core/testing';
+import { MemoryStore } from '@cowork-gateway/memory-store';
+
+type TestKernel = CoreTestKernel<MemoryStore, FakeExecutor>;
+
+/** Core's test kernel over a fresh memory store. */
+function startTestKernel(options: Omit<TestKernelOptions<MemoryStore, FakeExecutor | null>, 'store'> = {}): Promise<TestKernel> {
+  return startCoreTestKernel({ ...options, store: new MemoryStore({ maxEventsPerSession: 100_000 }) }) as Promise<TestKernel>;
+}
 
 describe('kernel pipeline (in process, memory store)', function () {
   this.timeout(20_000);
