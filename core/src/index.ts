@@ -169,6 +169,7 @@ export {
 } from './redaction.js';
 export { loadPluginModule, instantiatePlugin, describeIssue, CORE_VERSION, type PluginLocation, type PluginInstance, type InstantiateOptions } from './plugin-loader.js';
 export { satisfiesRange } from './semver-range.js';
+export { secret, isSecretSchema, secretValuesOf, type SecretMetadata } from './config/secret-schema.js';
 export {
   assemblePlugins,
   assembleStore,

@@ -128,6 +128,7 @@ async function loadPlugin<T>(
     parent,
     logger: options.logger,
     clock: options.clock,
+    secrets: config.secrets,
   });
   // Checked, not parsed out of tsyringe's message: register() must bind the contract token.
   if (!instance.container.isRegistered(contract, false)) {

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { token } from '@cowork-gateway/core';
+import { secret, token } from '@cowork-gateway/core';
 
 const positiveInteger = (description: string, fallback: number) =>
   v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(description)), fallback);
@@ -45,7 +45,7 @@ export const opencodeExecutorOptions = v.strictObject({
     v.pipe(
       v.string(),
       v.minLength(1),
-      v.metadata({ secret: true }),
+      secret(),
       v.description('Basic-auth password of the OpenCode server (OPENCODE_SERVER_PASSWORD). Managed mode generates one when absent.'),
     ),
   ),

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { token } from '@cowork-gateway/core';
+import { secret, token } from '@cowork-gateway/core';
 
 /** A plain, unquoted SQL identifier (what `schema` accepts). */
 export const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -12,7 +12,7 @@ export const pgStoreOptions = v.strictObject({
   url: v.pipe(
     v.string(),
     v.regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL'),
-    v.metadata({ secret: true }),
+    secret(),
     v.description('Connection URL, postgres://user:password@host:port/database. Required; its password is never logged.'),
   ),
   ssl: flag('Connect with TLS. Default false.', false),

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { token } from '@cowork-gateway/core';
+import { secret, token } from '@cowork-gateway/core';
 
 /** The bot command menu registered with setMyCommands on every start. */
 export const DEFAULT_COMMANDS: readonly { command: string; description: string }[] = Object.freeze([
@@ -21,6 +21,7 @@ export const telegramOptions = v.strictObject({
   token: v.pipe(
     v.string(),
     v.minLength(1, 'the bot token is empty'),
+    secret(),
     v.description('Bot token from @BotFather (OPEN_COWORK_STANDALONE_GATEWAY_TELEGRAM_BOT_TOKEN). Secret: never logged.'),
   ),
   mode: v.optional(
@@ -31,7 +32,7 @@ export const telegramOptions = v.strictObject({
     v.pipe(v.string(), v.description('Public https base URL of the gateway; webhook mode registers <publicUrl>/webhooks/<instance>. Required in webhook mode.')),
   ),
   webhookSecret: v.optional(
-    v.pipe(v.string(), v.description('Secret Telegram sends in x-telegram-bot-api-secret-token (1-256 of A-Z a-z 0-9 _ -). Required in webhook mode.')),
+    v.pipe(v.string(), secret(), v.description('Secret Telegram sends in x-telegram-bot-api-secret-token (1-256 of A-Z a-z 0-9 _ -). Required in webhook mode.')),
   ),
   apiRoot: v.optional(
     v.pipe(v.string(), v.url(), v.description('Bot API origin. Default "https://api.telegram.org"; tests point it at a loopback fake.')),
