@@ -152,7 +152,23 @@ export {
   type PluginKind,
   type Clock,
 } from './tokens.js';
-export { definePlugin, isGatewayPlugin, pluginOptionsJsonSchema, INSTANCE_ID_PATTERN, type PluginSpec, type GatewayPlugin } from './plugin.js';
+export {
+  definePlugin,
+  isGatewayPlugin,
+  pluginOptionsJsonSchema,
+  INSTANCE_ID_PATTERN,
+  type PluginSpec,
+  type GatewayPlugin,
+  type PluginSetting,
+  type PluginSettingRef,
+} from './plugin.js';
+export {
+  pluginSettingSpecs,
+  pluginOptionsFromSettings,
+  pluginEnabledBySettings,
+  pluginSelectionFromSettings,
+  providerSelectionFromSettings,
+} from './config/plugin-settings.js';
 export {
   createJsonLogger,
   silentLogger,

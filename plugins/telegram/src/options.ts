@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { secret, token } from '@cowork-gateway/core';
+import { secret, token, type PluginSetting } from '@cowork-gateway/core';
 
 /** The bot command menu registered with setMyCommands on every start. */
 export const DEFAULT_COMMANDS: readonly { command: string; description: string }[] = Object.freeze([
@@ -68,3 +68,17 @@ export type TelegramOptions = v.InferOutput<typeof telegramOptions>;
 
 /** Injection token of the parsed {@link TelegramOptions}. */
 export const TELEGRAM_OPTIONS = token<TelegramOptions>('telegram.options');
+
+/** Seed 001's names (the Cloud Channel Gateway), read as fallbacks so one env file serves both gateways. */
+const channelGateway = (key: string): readonly string[] => [`OPEN_COWORK_GATEWAY_${key}`];
+
+/** The flat settings (seed names) that fill these options when a host selects Telegram from env. */
+export const telegramSettings: readonly PluginSetting[] = [
+  { key: 'TELEGRAM_BOT_TOKEN', option: 'token', type: 'string', secret: true, envAliases: channelGateway('TELEGRAM_BOT_TOKEN'), description: 'Telegram bot token from @BotFather; setting it enables the Telegram provider.' },
+  { key: 'TELEGRAM_PROVIDER_ID', type: 'string', default: 'telegram', description: 'Instance id of the Telegram provider (identities and webhook path use it).' },
+  { key: 'TELEGRAM_MODE', option: 'mode', type: 'enum', values: ['polling', 'webhook'], default: 'polling', envAliases: channelGateway('TELEGRAM_MODE'), description: 'polling (long polling, no public URL needed) or webhook (needs a public HTTPS URL and a webhook secret).' },
+  { key: 'TELEGRAM_PUBLIC_URL', option: 'publicUrl', fallback: 'PUBLIC_URL', type: 'url', envAliases: channelGateway('TELEGRAM_PUBLIC_URL'), description: 'Public HTTPS base URL Telegram posts webhooks to; default: PUBLIC_URL.' },
+  { key: 'TELEGRAM_WEBHOOK_SECRET', option: 'webhookSecret', type: 'string', secret: true, envAliases: channelGateway('TELEGRAM_WEBHOOK_SECRET'), description: 'Secret Telegram sends in x-telegram-bot-api-secret-token; required in webhook mode.' },
+  { key: 'TELEGRAM_API_ROOT', option: 'apiRoot', type: 'url', default: 'https://api.telegram.org', envAliases: channelGateway('TELEGRAM_API_ROOT'), description: 'Bot API base URL (a self-hosted Bot API server, or a test fake).' },
+  { key: 'TELEGRAM_RESPOND_IN_GROUPS', option: 'respondInGroups', type: 'enum', values: ['mentions_and_replies', 'all', 'commands_only'], default: 'mentions_and_replies', envAliases: channelGateway('TELEGRAM_RESPOND_IN_GROUPS'), description: 'Which group messages prompt the agent; private chats always do.' },
+];
