@@ -185,6 +185,17 @@ export {
 } from './redaction.js';
 export { loadPluginModule, instantiatePlugin, describeIssue, CORE_VERSION, type PluginLocation, type PluginInstance, type InstantiateOptions } from './plugin-loader.js';
 export { satisfiesRange } from './semver-range.js';
+export {
+  identitySchema,
+  identityKeySchema,
+  checkIdentity,
+  IDENTITY_STATUSES,
+  IDENTITY_FIELDS,
+  type IdentityInput,
+  type IdentityKeyInput,
+  type IdentityIssue,
+  type IdentityCheck,
+} from './config/identity-schema.js';
 export { secret, isSecretSchema, secretValuesOf, type SecretMetadata } from './config/secret-schema.js';
 export {
   assemblePlugins,

@@ -9,6 +9,7 @@ import type { JSONPath, Node, ParseError } from 'jsonc-parser';
 import { ConfigFileUnreadable, ConfigInvalid, ConfigSecretUnresolved, defineError } from '../errors.js';
 import { INSTANCE_ID_PATTERN } from '../plugin.js';
 import { SecretRegistry, redactText } from '../redaction.js';
+import { IDENTITY_FIELDS, checkIdentity } from './identity-schema.js';
 import { parseSettingValue } from './settings.js';
 import type { SettingSpec } from './settings.js';
 
@@ -94,8 +95,6 @@ export interface LoadConfigOptions {
 const STRUCTURED_KEYS = ['store', 'executor', 'renderer', 'providers', 'identities', '$schema'] as const;
 const SELECTION_KEYS = ['store', 'executor', 'renderer'] as const;
 const BOOTSTRAP_KEYS = ['CONFIG', 'CONFIG_JSON'];
-const ROLES = ['owner', 'admin', 'member', 'approver', 'viewer'];
-const STATUSES = ['active', 'disabled'];
 
 interface Context {
   prefix: string;
@@ -494,20 +493,6 @@ function readFileSecret(ctx: Context, file: string): { value: string } | { reaso
 
 // ---- identities -----------------------------------------------------------------------------
 
-interface IdentityField {
-  name: keyof Omit<IdentityBootstrap, 'source'>;
-  required: boolean;
-  values?: readonly string[];
-}
-
-const IDENTITY_FIELDS: readonly IdentityField[] = [
-  { name: 'provider', required: true },
-  { name: 'workspaceId', required: false },
-  { name: 'externalUserId', required: true },
-  { name: 'role', required: true, values: ROLES },
-  { name: 'status', required: false, values: STATUSES },
-];
-
 /** Validates an identities array; `locate` maps a path inside it (`[2, 'role']`) to a source. */
 function readIdentities(ctx: Context, value: unknown, name: string, locate: (path: JSONPath) => string): IdentityBootstrap[] {
   if (!Array.isArray(value)) {
@@ -528,20 +513,13 @@ function readIdentity(ctx: Context, entry: unknown, name: string, locate: (path:
     return undefined;
   }
   const before = ctx.issues.length;
-  checkKnownKeys(ctx, entry, IDENTITY_FIELDS.map((f) => f.name), (k) => `${name}.${k} (${locate([k])})`);
-  for (const field of IDENTITY_FIELDS) {
-    const expected = checkIdentityField(field, entry[field.name]);
-    if (expected) ctx.issues.push(`${name}.${field.name} (${locate([field.name])}): expected ${expected}, got ${describeValue(entry[field.name])}`);
+  checkKnownKeys(ctx, entry, [...IDENTITY_FIELDS], (k) => `${name}.${k} (${locate([k])})`);
+  const checked = checkIdentity(entry);
+  if (!checked.ok) {
+    for (const { field, expected } of checked.issues) ctx.issues.push(`${name}.${field} (${locate([field])}): expected ${expected}, got ${describeValue(entry[field])}`);
   }
-  if (ctx.issues.length > before) return undefined;
+  if (ctx.issues.length > before || !checked.ok) return undefined;
   return { ...(entry as Omit<IdentityBootstrap, 'source'>), source: locate([]) };
-}
-
-/** What the field expects when `value` is not acceptable, else undefined. */
-function checkIdentityField(field: IdentityField, value: unknown): string | undefined {
-  if (value === undefined && !field.required) return undefined;
-  if (field.values) return typeof value === 'string' && field.values.includes(value) ? undefined : `one of ${field.values.join(', ')}`;
-  return typeof value === 'string' && value.trim() !== '' ? undefined : 'a non-empty string';
 }
 
 function settingIdentities(ctx: Context, settings: Record<string, unknown>, sources: Record<string, string>): IdentityBootstrap[] {
