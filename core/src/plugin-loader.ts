@@ -127,10 +127,15 @@ export function instantiatePlugin(options: InstantiateOptions): PluginInstance {
   container.register(LOGGER, { useValue: options.logger.child({ component: plugin.kind, plugin: plugin.name, instance: instanceId }) });
   container.register(CLOCK, { useValue: options.clock ?? systemClock });
   for (const need of plugin.needs ?? []) {
-    if (!container.isRegistered(need, true)) throw new PluginDependencyMissing({ plugin: plugin.name, token: need.description ?? String(need) });
+    if (!container.isRegistered(need, true)) throw new PluginDependencyMissing({ plugin: plugin.name, token: tokenId(need) });
   }
   plugin.register(container, parsed.output, instance);
   return { plugin, instance, options: parsed.output, container };
+}
+
+/** A token's dotted id for messages: `core.executor` (its symbol description without core's namespace). */
+export function tokenId(t: symbol): string {
+  return (t.description ?? String(t)).replace(/^cowork-gateway:/, '');
 }
 
 /** One line per valibot issue: `providers[1].options.url: expected string, got number`. */

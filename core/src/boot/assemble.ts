@@ -8,7 +8,7 @@ import { container as rootContainer } from '../di.js';
 import { PluginInstanceIdDuplicate, PluginInvalid, isGatewayError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { GatewayPlugin } from '../plugin.js';
-import { instantiatePlugin, loadPluginModule } from '../plugin-loader.js';
+import { instantiatePlugin, loadPluginModule, tokenId } from '../plugin-loader.js';
 import { DefaultRenderer } from '../render/default-renderer.js';
 import { EXECUTOR, PROVIDER, RENDERER, STORE, type Clock, type PluginKind, type Token } from '../tokens.js';
 
@@ -132,7 +132,7 @@ async function loadPlugin<T>(
   });
   // Checked, not parsed out of tsyringe's message: register() must bind the contract token.
   if (!instance.container.isRegistered(contract, false)) {
-    throw new PluginInvalid({ use: selection.use, reason: `register() bound nothing under ${contract.description ?? 'its contract token'}` });
+    throw new PluginInvalid({ use: selection.use, reason: `register() bound nothing under ${tokenId(contract)}` });
   }
   try {
     return instance.container.resolve<T>(contract);

@@ -91,6 +91,10 @@ describe('standalone gateway with Telegram (fake Bot API)', function () {
       schema = await freshSchema();
     });
     afterEach(async () => {
+      // Inner hooks run before the outer one: stop the host first, or dropping its schema races
+      // its open transactions (PostgreSQL answers "deadlock detected").
+      await host?.stop().catch(() => undefined);
+      host = undefined;
       await schema.drop();
     });
 
