@@ -149,10 +149,11 @@ export const PluginInstanceIdInvalid = defineError<{ id: string; key: string }>(
     `plugin.instance_id_invalid: ${key} "${id}" is not a valid instance id (lowercase letters, digits and "-", starting with a letter, at most 64 characters)`,
 });
 
-export const PluginInstanceIdDuplicate = defineError<{ id: string }>({
+export const PluginInstanceIdDuplicate = defineError<{ id: string; key?: string }>({
   code: 'plugin.instance_id_duplicate',
   status: 400,
-  message: ({ id }) => `plugin.instance_id_duplicate: two providers use the instance id "${id}"; ids must be unique`,
+  message: ({ id, key }) =>
+    `plugin.instance_id_duplicate: two providers use the instance id "${id}"${key ? ` (again at ${key})` : ''}; ids must be unique`,
 });
 
 export const HttpBadJson = defineError<{ reason: string }>({

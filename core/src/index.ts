@@ -183,7 +183,23 @@ export {
   type PluginKind,
   type Clock,
 } from './tokens.js';
-export { definePlugin, isGatewayPlugin, pluginOptionsJsonSchema, INSTANCE_ID_PATTERN, type PluginSpec, type GatewayPlugin } from './plugin.js';
+export {
+  definePlugin,
+  isGatewayPlugin,
+  pluginOptionsJsonSchema,
+  INSTANCE_ID_PATTERN,
+  type PluginSpec,
+  type GatewayPlugin,
+  type PluginSetting,
+  type PluginSettingRef,
+} from './plugin.js';
+export {
+  pluginSettingSpecs,
+  pluginOptionsFromSettings,
+  pluginEnabledBySettings,
+  pluginSelectionFromSettings,
+  providerSelectionFromSettings,
+} from './config/plugin-settings.js';
 export {
   createJsonLogger,
   silentLogger,
@@ -200,6 +216,30 @@ export {
 } from './redaction.js';
 export { loadPluginModule, instantiatePlugin, describeIssue, CORE_VERSION, type PluginLocation, type PluginInstance, type InstantiateOptions } from './plugin-loader.js';
 export { satisfiesRange } from './semver-range.js';
+export {
+  identitySchema,
+  identityKeySchema,
+  checkIdentity,
+  IDENTITY_STATUSES,
+  IDENTITY_FIELDS,
+  type IdentityInput,
+  type IdentityKeyInput,
+  type IdentityIssue,
+  type IdentityCheck,
+} from './config/identity-schema.js';
+export { secret, isSecretSchema, secretValuesOf, type SecretMetadata } from './config/secret-schema.js';
+export {
+  assemblePlugins,
+  assembleStore,
+  assertUniqueInstanceIds,
+  type AssembledPlugins,
+  type AssembleOptions,
+  type PluginChoices,
+  type PluginLoadAttempt,
+} from './boot/assemble.js';
+export { kernelSettingsFrom, buildKernel, type BuildKernelOptions } from './boot/kernel-settings.js';
+export { httpServerOptionsFrom } from './boot/http-options.js';
+export { bootGateway, createConfigLogger, type BootGatewayOptions, type RunningGateway } from './boot/boot-gateway.js';
 export {
   Kernel,
   adminRoutes,

@@ -5,6 +5,7 @@ import type { DependencyContainer } from 'tsyringe';
 import * as v from 'valibot';
 import {
   PluginCoreVersionMismatch,
+  PluginDependencyMissing,
   PluginInstanceIdInvalid,
   PluginInvalid,
   PluginNotFound,
@@ -15,6 +16,8 @@ import type { Logger } from './logging.js';
 import { INSTANCE_ID_PATTERN, isGatewayPlugin, type GatewayPlugin } from './plugin.js';
 import { CLOCK, INSTANCE, LOGGER, systemClock, type Clock, type InstanceInfo, type PluginKind } from './tokens.js';
 import { satisfiesRange } from './semver-range.js';
+import { secretValuesOf } from './config/secret-schema.js';
+import { SecretRegistry, redactText } from './redaction.js';
 
 /** The version of this core, checked against each plugin's `core` range. */
 export const CORE_VERSION = '0.1.0';
@@ -93,27 +96,46 @@ export interface InstantiateOptions {
   parent: DependencyContainer;
   logger: Logger;
   clock?: Clock;
+  /**
+   * The config's secret registry: option values under a `secret()`-marked schema are added to it
+   * before validation, so neither logs nor the validation error can show them.
+   */
+  secrets?: SecretRegistry;
 }
 
-/** Checks kind, id and options, then registers the plugin in a fresh child container. */
+/**
+ * Checks kind, id, options and declared `needs`, then registers the plugin in a fresh child
+ * container.
+ */
 export function instantiatePlugin(options: InstantiateOptions): PluginInstance {
   const { plugin, use, key, expectedKind, instanceId } = options;
   if (plugin.kind !== expectedKind) {
     throw new PluginWrongKind({ use, expected: expectedKind, actual: plugin.kind, key });
   }
   if (!INSTANCE_ID_PATTERN.test(instanceId)) throw new PluginInstanceIdInvalid({ id: instanceId, key: `${key}.id` });
+  const secrets = options.secrets ?? new SecretRegistry();
+  for (const value of secretValuesOf(plugin.configSchema, options.rawOptions)) secrets.add(value);
   const parsed = v.safeParse(plugin.configSchema, options.rawOptions ?? {});
   if (!parsed.success) {
     const where = options.source ? ` (${options.source})` : '';
-    throw new PluginOptionsInvalid({ use, issues: parsed.issues.map((issue) => describeIssue(`${key}.options`, issue) + where) });
+    const masked = secrets.list();
+    throw new PluginOptionsInvalid({ use, issues: parsed.issues.map((issue) => redactText(describeIssue(`${key}.options`, issue), masked) + where) });
   }
   const instance: InstanceInfo = { id: instanceId, plugin: plugin.name, kind: plugin.kind };
   const container = options.parent.createChildContainer();
   container.register(INSTANCE, { useValue: instance });
   container.register(LOGGER, { useValue: options.logger.child({ component: plugin.kind, plugin: plugin.name, instance: instanceId }) });
   container.register(CLOCK, { useValue: options.clock ?? systemClock });
+  for (const need of plugin.needs ?? []) {
+    if (!container.isRegistered(need, true)) throw new PluginDependencyMissing({ plugin: plugin.name, token: tokenId(need) });
+  }
   plugin.register(container, parsed.output, instance);
   return { plugin, instance, options: parsed.output, container };
+}
+
+/** A token's dotted id for messages: `core.executor` (its symbol description without core's namespace). */
+export function tokenId(t: symbol): string {
+  return (t.description ?? String(t)).replace(/^cowork-gateway:/, '');
 }
 
 /** One line per valibot issue: `providers[1].options.url: expected string, got number`. */

@@ -8,7 +8,7 @@ import * as v from 'valibot';
 import { definePlugin, isGatewayPlugin } from '../src/plugin.js';
 import { instantiatePlugin, loadPluginModule } from '../src/plugin-loader.js';
 import { silentLogger } from '../src/logging.js';
-import { PROVIDER, INSTANCE, resolve } from '../src/tokens.js';
+import { EXECUTOR, PROVIDER, INSTANCE, resolve } from '../src/tokens.js';
 import { satisfiesRange } from '../src/semver-range.js';
 import { isGatewayError } from '../src/errors.js';
 
@@ -82,6 +82,16 @@ describe('plugin loader', () => {
     const err = await expectCode(() => instantiatePlugin({ plugin: sample, use: 'sample', key: 'providers[2]', source: 'file /x.json:4', expectedKind: 'provider', instanceId: 'sample', rawOptions: { url: 42, extra: true }, parent: container, logger: silentLogger }), 'plugin.options_invalid');
     expect(err.message).to.contain('providers[2].options.url');
     expect(err.message).to.contain('file /x.json:4');
+  });
+
+  it('checks declared needs before register(), naming plugin and token, and passes once they are bound', async () => {
+    const needy = definePlugin({ ...sample, name: 'needy', needs: [EXECUTOR] });
+    const err = await expectCode(() => instantiatePlugin({ plugin: needy, use: 'needy', key: 'providers[0]', expectedKind: 'provider', instanceId: 'needy', rawOptions: { url: 'http://127.0.0.1/x' }, parent: container.createChildContainer(), logger: silentLogger }), 'plugin.dependency_missing');
+    expect(err.message).to.contain('"needy"').and.to.contain('core.executor');
+    const parent = container.createChildContainer();
+    parent.register(EXECUTOR, { useValue: {} as never });
+    const instance = instantiatePlugin({ plugin: needy, use: 'needy', key: 'providers[0]', expectedKind: 'provider', instanceId: 'needy', rawOptions: { url: 'http://127.0.0.1/x' }, parent, logger: silentLogger });
+    expect(instance.instance.id).to.equal('needy');
   });
 
   it('refuses the wrong kind and a bad instance id', async () => {

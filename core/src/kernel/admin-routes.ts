@@ -1,4 +1,5 @@
-import { ROLES, type Role } from '../contracts/common.js';
+import type { Role } from '../contracts/common.js';
+import { checkIdentity } from '../config/identity-schema.js';
 import type { IdentityKey } from '../contracts/store.js';
 import { AdminBadRequest, StoreNotFound } from '../errors.js';
 import type { HttpRequest, HttpResponse, HttpRoute } from '../http/index.js';
@@ -73,22 +74,18 @@ async function traceIdsFor(kernel: Kernel, req: HttpRequest): Promise<string[]> 
   throw new AdminBadRequest({ reason: 'give ?traceId=… or ?instance=…&eventId=…' });
 }
 
+/** Validated with core's one identity schema, so the admin API, config files and the CLI say the same. */
 function identityInput(body: unknown, withRole: boolean): IdentityKey & { role?: Role; status?: 'active' | 'disabled' } {
-  if (typeof body !== 'object' || body === null) throw new AdminBadRequest({ reason: 'body must be a JSON object' });
-  const b = body as Record<string, unknown>;
-  const text = (name: string, required: boolean): string | undefined => {
-    const value = b[name];
-    if (value === undefined && !required) return undefined;
-    if (typeof value !== 'string' || value.length === 0) throw new AdminBadRequest({ reason: `"${name}" must be a non-empty string` });
-    return value;
-  };
-  const workspaceId = b.workspaceId ?? '';
-  if (typeof workspaceId !== 'string') throw new AdminBadRequest({ reason: '"workspaceId" must be a string' });
-  const key = { provider: text('provider', true)!, externalUserId: text('externalUserId', true)!, workspaceId };
-  if (!withRole) return key;
-  const role = text('role', true) as Role;
-  if (!ROLES.includes(role)) throw new AdminBadRequest({ reason: `"role" must be one of ${ROLES.join(', ')}` });
-  const status = text('status', false);
-  if (status !== undefined && status !== 'active' && status !== 'disabled') throw new AdminBadRequest({ reason: '"status" must be active or disabled' });
-  return { ...key, role, status: status as 'active' | 'disabled' | undefined };
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new AdminBadRequest({ reason: 'body must be a JSON object' });
+  const b = { ...(body as Record<string, unknown>) };
+  // An empty workspace id means "no workspace", as the store keys it.
+  if (b.workspaceId === '') delete b.workspaceId;
+  const checked = withRole ? checkIdentity(b) : checkIdentity(b, { withRole: false });
+  if (!checked.ok) {
+    const [first] = checked.issues;
+    throw new AdminBadRequest({ reason: `"${first!.field}" must be ${first!.expected}` });
+  }
+  const value = checked.value as IdentityKey & { role?: Role; status?: 'active' | 'disabled' };
+  const key = { provider: value.provider, externalUserId: value.externalUserId, workspaceId: value.workspaceId ?? '' };
+  return withRole ? { ...key, role: value.role, status: value.status } : key;
 }

@@ -64,3 +64,13 @@ export {
   type ExecutorProbe,
   type ExecutorReadOptions,
 } from './executor-conformance.js';
+export {
+  startTestKernel,
+  testMessage,
+  until,
+  FAST_TEST_SETTINGS,
+  TEST_IDENTITIES,
+  type TestKernel,
+  type TestKernelOptions,
+  type TestIdentity,
+} from './test-kernel.js';

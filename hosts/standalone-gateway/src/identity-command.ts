@@ -1,5 +1,5 @@
 import {
-  ROLES,
+  checkIdentity,
   defineError,
   requireOperatorPart,
   type Identity,
@@ -8,7 +8,7 @@ import {
   type Role,
   type Store,
 } from '@cowork-gateway/core';
-import { assembleStore } from './assemble.js';
+import { assembleStore } from './preset.js';
 import { providerSelections } from './selections.js';
 import { silentLogger } from '@cowork-gateway/core';
 
@@ -52,16 +52,23 @@ export async function runIdentityCommand(action: IdentityAction, args: IdentityA
   }
 }
 
+/** The CLI flag of each identity field, for messages. */
+const FLAGS: Record<string, string> = {
+  provider: '--provider',
+  externalUserId: '--external-user-id',
+  workspaceId: '--provider-workspace-id',
+  role: '--role',
+  status: '--status',
+};
+
+/** Checked with core's one identity schema, so the CLI says what config files and the admin API say. */
 function validate(action: IdentityAction, args: IdentityArgs): void {
   if (action === 'list') return;
-  if (!args.provider) throw new IdentityArgsInvalid({ reason: '--provider <instance id> is required' });
-  if (!args.externalUserId) throw new IdentityArgsInvalid({ reason: '--external-user-id <id> is required' });
-  if (action === 'upsert' && !ROLES.includes(args.role as Role)) {
-    throw new IdentityArgsInvalid({ reason: `--role must be one of ${ROLES.join(', ')}` });
-  }
-  if (args.status !== undefined && args.status !== 'active' && args.status !== 'disabled') {
-    throw new IdentityArgsInvalid({ reason: '--status must be active or disabled' });
-  }
+  const input = { provider: args.provider, externalUserId: args.externalUserId, workspaceId: args.providerWorkspaceId || undefined, role: args.role, status: args.status };
+  const checked = action === 'upsert' ? checkIdentity(input) : checkIdentity(input, { withRole: false });
+  if (checked.ok) return;
+  const [first] = checked.issues;
+  throw new IdentityArgsInvalid({ reason: `${FLAGS[first!.field] ?? first!.field} must be ${first!.expected}` });
 }
 
 function keyOf(args: IdentityArgs): IdentityKey {

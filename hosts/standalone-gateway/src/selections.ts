@@ -1,7 +1,18 @@
-import { defineError, type LoadedConfig, type PluginSelection, type ProviderSelection } from '@cowork-gateway/core';
-import { OPENCODE_PACKAGE, STORE_PACKAGES, TELEGRAM_PACKAGE } from './settings.js';
+import {
+  defineError,
+  pluginEnabledBySettings,
+  pluginOptionsFromSettings,
+  pluginSelectionFromSettings,
+  providerSelectionFromSettings,
+  type LoadedConfig,
+  type PluginSelection,
+  type ProviderSelection,
+} from '@cowork-gateway/core';
+import { OPENCODE_PACKAGE, SHORTCUT_PLUGINS, STORE_PACKAGES, TELEGRAM_PACKAGE } from './settings.js';
 
-// The seed's flat settings (DATABASE_*, OPENCODE_*, TELEGRAM_*) turned into plugin selections.
+// This preset's shortcuts: which plugin the flat settings select (STORE, OPENCODE_URL /
+// OPENCODE_MANAGED, TELEGRAM_BOT_TOKEN) and its fail-closed rules. The option mapping itself
+// (DATABASE_* → pg-store options, …) is declared by each plugin and applied by core.
 // A structured `store` / `executor` / `providers[]` entry in the config file always wins.
 
 export const DatabaseUrlRequired = defineError<{ key: string; store: string }>({
@@ -27,20 +38,9 @@ export function storeSelection(config: LoadedConfig): PluginSelection {
   return { ...selection, options: postgresOptions(config) };
 }
 
-/** The pg-store options the DATABASE_* settings describe. */
+/** The pg-store options the DATABASE_* settings describe (mapped by the plugin's declared settings). */
 export function postgresOptions(config: LoadedConfig): Record<string, unknown> {
-  return defined({
-    url: config.get<string>('DATABASE_URL'),
-    ssl: config.get<boolean>('DATABASE_SSL'),
-    sslRejectUnauthorized: config.get<boolean>('DATABASE_SSL_REJECT_UNAUTHORIZED'),
-    sslCaPath: config.get<string | undefined>('DATABASE_SSL_CA_PATH'),
-    sslCertPath: config.get<string | undefined>('DATABASE_SSL_CERT_PATH'),
-    sslKeyPath: config.get<string | undefined>('DATABASE_SSL_KEY_PATH'),
-    deploymentMode: config.get<string>('DEPLOYMENT_MODE'),
-    schema: config.get<string>('DATABASE_SCHEMA'),
-    poolMax: config.get<number>('DATABASE_POOL_MAX'),
-    migrate: config.get<string>('DATABASE_MIGRATE'),
-  });
+  return pluginOptionsFromSettings(SHORTCUT_PLUGINS.pgStore, config);
 }
 
 /**
@@ -52,43 +52,26 @@ export function executorSelection(config: LoadedConfig): PluginSelection | null 
   const external = config.isSet('OPENCODE_URL');
   if (!external && !config.get<boolean>('OPENCODE_MANAGED')) return null;
   const keyName = external ? 'OPENCODE_URL' : 'OPENCODE_MANAGED';
-  const options = defined({
-    url: config.get<string | undefined>('OPENCODE_URL'),
-    username: config.get<string>('OPENCODE_SERVER_USERNAME'),
-    password: external ? config.get<string | undefined>('OPENCODE_SERVER_PASSWORD') : undefined,
-    directory: config.get<string | undefined>('RUNTIME_ROOT'),
-    allowPrivateDns: config.get<boolean>('ALLOW_PRIVATE_DNS'),
-    managed: external ? undefined : defined({ dataDir: config.get<string | undefined>('OPENCODE_DATA_DIR') }),
-  });
-  return { use: OPENCODE_PACKAGE, options, key: config.envName(keyName), source: config.sourceOf(keyName) };
+  const selection = pluginSelectionFromSettings(SHORTCUT_PLUGINS.opencode, config, OPENCODE_PACKAGE, keyName);
+  const { password, managed, ...options } = selection.options as Record<string, unknown>;
+  // A managed server gets a generated password; an external one has no managed section.
+  return { ...selection, options: external ? { ...options, ...(password === undefined ? {} : { password }) } : { ...options, managed: managed ?? {} } };
 }
 
 /** The config file's providers plus Telegram when TELEGRAM_BOT_TOKEN is set. */
 export function providerSelections(config: LoadedConfig): ProviderSelection[] {
   const selections = [...config.providers];
-  if (config.isSet('TELEGRAM_BOT_TOKEN')) selections.push(telegramSelection(config));
+  if (pluginEnabledBySettings(SHORTCUT_PLUGINS.telegram, config)) selections.push(telegramSelection(config));
   return selections;
 }
 
 function telegramSelection(config: LoadedConfig): ProviderSelection {
-  const mode = config.get<string>('TELEGRAM_MODE');
-  const publicUrl = config.get<string | undefined>('TELEGRAM_PUBLIC_URL') ?? config.get<string | undefined>('PUBLIC_URL');
-  const webhookSecret = config.get<string | undefined>('TELEGRAM_WEBHOOK_SECRET');
-  if (mode === 'webhook') checkTelegramWebhook(config, publicUrl, webhookSecret);
-  return {
-    id: config.get<string>('TELEGRAM_PROVIDER_ID'),
-    use: TELEGRAM_PACKAGE,
-    key: config.envName('TELEGRAM_BOT_TOKEN'),
-    source: config.sourceOf('TELEGRAM_BOT_TOKEN'),
-    options: defined({
-      token: config.get<string>('TELEGRAM_BOT_TOKEN'),
-      mode,
-      publicUrl: mode === 'webhook' ? publicUrl : undefined,
-      webhookSecret,
-      apiRoot: config.get<string>('TELEGRAM_API_ROOT'),
-      respondInGroups: config.get<string>('TELEGRAM_RESPOND_IN_GROUPS'),
-    }),
-  };
+  const selection = providerSelectionFromSettings(SHORTCUT_PLUGINS.telegram, config, TELEGRAM_PACKAGE);
+  const { publicUrl, ...options } = selection.options as Record<string, unknown>;
+  const webhook = options.mode === 'webhook';
+  if (webhook) checkTelegramWebhook(config, publicUrl as string | undefined, options.webhookSecret as string | undefined);
+  // The public URL only matters to webhook mode; polling never registers one.
+  return { ...selection, options: webhook ? { ...options, publicUrl } : options };
 }
 
 /** Webhook mode fails closed: an https public URL and a secret, named by their env vars. */
@@ -97,8 +80,4 @@ function checkTelegramWebhook(config: LoadedConfig, publicUrl: string | undefine
   if (!publicUrl) throw new TelegramWebhookIncomplete({ missing: `a public HTTPS URL: set ${urlKeys}` });
   if (!publicUrl.startsWith('https://')) throw new TelegramWebhookIncomplete({ missing: `an HTTPS public URL, got a non-https one in ${urlKeys}` });
   if (!secret) throw new TelegramWebhookIncomplete({ missing: `a webhook secret: set ${config.envName('TELEGRAM_WEBHOOK_SECRET')}` });
-}
-
-function defined(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
 }

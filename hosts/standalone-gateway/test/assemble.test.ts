@@ -10,7 +10,7 @@ import { ALL_STANDALONE_SETTINGS, STANDALONE_PREFIX, assemblePlugins } from '../
 const CORE_URL = pathToFileURL(join(process.cwd(), 'node_modules/@cowork-gateway/core/dist/src/index.js')).href;
 
 /** Writes a provider plugin module whose class injects `tokenExpression` into a temp dir. */
-function pluginInjecting(tokenExpression: string, registerProvider = true): string {
+function pluginInjecting(tokenExpression: string, registerProvider = true, needs = '[]'): string {
   const dir = mkdtempSync(join(tmpdir(), 'cowork-assemble-'));
   writeFileSync(join(dir, 'plugin.mjs'), `
     import * as core from '${CORE_URL}';
@@ -22,7 +22,7 @@ function pluginInjecting(tokenExpression: string, registerProvider = true): stri
     core.inject(${tokenExpression})(NeedsSomething, undefined, 0);
     core.injectable()(NeedsSomething);
     export default definePlugin({
-      name: 'needs-something', kind: 'provider', configSchema: { kind: 'schema', type: 'unknown', expects: 'unknown', async: false, '~standard': {}, '~run': (d) => d },
+      name: 'needs-something', kind: 'provider', needs: ${needs}, configSchema: { kind: 'schema', type: 'unknown', expects: 'unknown', async: false, '~standard': {}, '~run': (d) => d },
       register(container) { ${registerProvider ? "container.register(PROVIDER, { useClass: NeedsSomething }, { lifecycle: Lifecycle.ContainerScoped });" : ''} },
     });
   `);
@@ -55,9 +55,16 @@ describe('assembling plugins from config', () => {
     expect(provider.dep).to.equal(plugins.store);
   });
 
-  it('fails with plugin.dependency_missing when a plugin needs a token nothing provides', async () => {
+  it('fails with plugin.dependency_missing, naming plugin and token, when a declared need is provided by nobody', async () => {
+    const dir = pluginInjecting("token('nobody.provides.this')", true, "[token('nobody.provides.this')]");
+    const error = await assemblePlugins(configFor(dir), silentLogger).then(() => null, (e: unknown) => e as Error & { code?: string });
+    expect(error?.code).to.equal('plugin.dependency_missing');
+    expect(error?.message).to.include('needs-something').and.to.include('nobody.provides.this');
+  });
+
+  it('fails with plugin.invalid when an undeclared injected token is provided by nobody', async () => {
     const dir = pluginInjecting("token('nobody.provides.this')");
-    expect(await codeOf(assemblePlugins(configFor(dir), silentLogger))).to.equal('plugin.dependency_missing');
+    expect(await codeOf(assemblePlugins(configFor(dir), silentLogger))).to.equal('plugin.invalid');
   });
 
   it('fails with plugin.invalid when register() binds nothing under the contract token', async () => {
@@ -65,8 +72,8 @@ describe('assembling plugins from config', () => {
     expect(await codeOf(assemblePlugins(configFor(dir), silentLogger))).to.equal('plugin.invalid');
   });
 
-  it('refuses two providers with the same instance id, naming the second', () => {
-    const load = (): unknown => loadConfig({
+  it('refuses two providers with the same instance id once, at assembly, naming the second', async () => {
+    const config = loadConfig({
       prefix: STANDALONE_PREFIX,
       specs: ALL_STANDALONE_SETTINGS,
       env: {
@@ -77,7 +84,22 @@ describe('assembling plugins from config', () => {
         ] }),
       },
     });
-    expect(load).to.throw(/config\.invalid: providers\[1\]\.id/);
+    const error = await assemblePlugins(config, silentLogger).then(() => null, (e: unknown) => e as Error & { code?: string });
+    expect(error?.code).to.equal('plugin.instance_id_duplicate');
+    expect(error?.message).to.include('"same"').and.to.include('providers[1]');
+  });
+
+  it('refuses a Telegram shortcut whose id is already used by a config-file provider', async () => {
+    const config = loadConfig({
+      prefix: STANDALONE_PREFIX,
+      specs: ALL_STANDALONE_SETTINGS,
+      env: {
+        [`${STANDALONE_PREFIX}STORE`]: 'memory',
+        [`${STANDALONE_PREFIX}TELEGRAM_BOT_TOKEN`]: '123:abc',
+        [`${STANDALONE_PREFIX}CONFIG_JSON`]: JSON.stringify({ providers: [{ use: '@cowork-gateway/core/testing/fake-provider', id: 'telegram' }] }),
+      },
+    });
+    expect(await codeOf(assemblePlugins(config, silentLogger))).to.equal('plugin.instance_id_duplicate');
   });
 
   it('refuses a fake provider whose delivery URL is not loopback', async () => {

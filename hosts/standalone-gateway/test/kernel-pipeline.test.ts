@@ -3,7 +3,9 @@ import * as v from 'valibot';
 import { FakeExecutor, fakeExecutorOptions } from '@cowork-gateway/core/testing';
 import { DeliveryError, ExecutorUnavailableError, type DeliveryTarget, type OutboundMessage } from '@cowork-gateway/core';
 import { StoreNotFound } from '@cowork-gateway/core';
-import { message, startTestKernel, until, type TestKernel } from './helpers/in-process.js';
+import { testMessage as message, until } from '@cowork-gateway/core/testing';
+import { startMemoryTestKernel as startTestKernel, type MemoryTestKernel as TestKernel } from './helpers/memory-kernel.js';
+
 
 describe('kernel pipeline (in process, memory store)', function () {
   this.timeout(20_000);

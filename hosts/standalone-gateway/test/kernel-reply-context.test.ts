@@ -3,7 +3,8 @@ import { expect } from 'chai';
 import * as v from 'valibot';
 import { DefaultRenderer, DeliveryError, Kernel, silentLogger, type JsonObject, type Store } from '@cowork-gateway/core';
 import { FakeExecutor, FakeProvider, fakeExecutorOptions, fakeProviderOptions } from '@cowork-gateway/core/testing';
-import { FAST_SETTINGS, message, startTestKernel, until, type TestKernel } from './helpers/in-process.js';
+import { FAST_TEST_SETTINGS as FAST_SETTINGS, testMessage as message, until } from '@cowork-gateway/core/testing';
+import { startMemoryTestKernel as startTestKernel, type MemoryTestKernel as TestKernel } from './helpers/memory-kernel.js';
 import { freshSchema, type TestSchema } from './helpers/postgres.js';
 
 /** What a Slack-like provider would need to answer: opaque to the kernel, handed back on `send`. */

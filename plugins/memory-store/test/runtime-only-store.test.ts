@@ -19,7 +19,7 @@ import {
   type NewDelivery,
   type Store,
 } from '@cowork-gateway/core';
-import { FakeExecutor, FakeProvider, describeStoreConformance, fakeExecutorOptions, fakeProviderOptions } from '@cowork-gateway/core/testing';
+import { describeStoreConformance, startTestKernel, testMessage as message, until, type TestKernel } from '@cowork-gateway/core/testing';
 import { MemoryStore } from '../src/memory-store.js';
 import { runtimeOnly, startedRuntimeOnly } from './support/runtime-only.js';
 
@@ -28,52 +28,6 @@ describeStoreConformance({
   name: 'runtime-only store (MemoryStore without operator parts or fast paths)',
   create: ({ clock }) => startedRuntimeOnly(clock),
 });
-
-interface TestKernel {
-  kernel: Kernel;
-  store: Store;
-  executor: FakeExecutor;
-  provider: FakeProvider;
-  stop(): Promise<void>;
-}
-
-const FAST_SETTINGS: KernelSettings = { ...DEFAULT_KERNEL_SETTINGS, idlePollMs: 20, deliveryBackoffBaseMs: 10, deliveryBackoffMaxMs: 50, shutdownDrainMs: 2000 };
-
-/**
- * A kernel over `store` with the scripted executor and an in-memory fake provider, built as
- * hosts/standalone-gateway's in-process helper does. Named like core/testing's
- * `startTestKernel` so switching to it is an import change.
- */
-async function startTestKernel(options: { store: Store; clock?: Clock }): Promise<TestKernel> {
-  const executor = new FakeExecutor(v.parse(fakeExecutorOptions, {}));
-  const provider = new FakeProvider(v.parse(fakeProviderOptions, {}), { id: 'fake', plugin: 'fake', kind: 'provider' });
-  const kernel = new Kernel({
-    store: options.store,
-    executor,
-    renderer: new DefaultRenderer(),
-    providers: [provider],
-    settings: FAST_SETTINGS,
-    logger: silentLogger,
-    clock: options.clock,
-    identities: [{ provider: 'fake', externalUserId: 'alice', role: 'member' }],
-  });
-  await kernel.start();
-  return { kernel, store: options.store, executor, provider, stop: () => kernel.stop() };
-}
-
-let counter = 0;
-function message(text: string): InboundEvent {
-  counter += 1;
-  return { provider: 'fake', instance: 'fake', chatId: 'chat', userId: 'alice', eventId: `rt-${counter}-${Date.now()}`, kind: 'message', text, attachments: [], receivedAt: new Date() };
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 function request(query: Record<string, string>): HttpRequest {
   return { method: 'GET', path: '/admin', params: {}, query, headers: {}, body: undefined, rawBody: Buffer.alloc(0), sourceIp: '127.0.0.1' };
@@ -91,10 +45,10 @@ describe('a store with only the runtime part', function () {
     t = await startTestKernel({ store: await startedRuntimeOnly() });
     const result = await t.kernel.ingest(message('hi'));
     expect(result.outcome).to.equal('enqueued');
-    await until(() => t!.provider.sent.length === 1, 'the reply');
+    await until(() => t!.provider.sent.length === 1, 5000, 'the reply');
     expect(t.provider.sent[0]!.message.text).to.contain('Echo: hi');
     const session = await t.store.sessions.get(result.sessionId!);
-    await until(async () => (await t!.store.sessions.get(result.sessionId!))?.status === 'idle', 'the session to settle');
+    await until(async () => (await t!.store.sessions.get(result.sessionId!))?.status === 'idle', 5000, 'the session to settle');
     const events = await t.store.events.list(session!.sessionId);
     const userMessage = events.find((e) => e.type === 'user.message');
     expect(userMessage?.payload).to.include({ text: 'hi', jobId: result.jobId });

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { token } from '@cowork-gateway/core';
+import { secret, token, type PluginSetting } from '@cowork-gateway/core';
 
 const positiveInteger = (description: string, fallback: number) =>
   v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description(description)), fallback);
@@ -45,7 +45,7 @@ export const opencodeExecutorOptions = v.strictObject({
     v.pipe(
       v.string(),
       v.minLength(1),
-      v.metadata({ secret: true }),
+      secret(),
       v.description('Basic-auth password of the OpenCode server (OPENCODE_SERVER_PASSWORD). Managed mode generates one when absent.'),
     ),
   ),
@@ -73,3 +73,17 @@ export type ManagedOpenCodeOptions = v.InferOutput<typeof managedOpenCodeOptions
 
 /** Injection token of the parsed {@link OpenCodeExecutorOptions}. */
 export const OPENCODE_EXECUTOR_OPTIONS = token<OpenCodeExecutorOptions>('opencode-executor.options');
+
+/**
+ * The flat settings (seed names) that fill these options when a host selects OpenCode from env.
+ * Whether a server is managed (no OPENCODE_URL) is the host's choice; it drops `password` and
+ * `managed` accordingly.
+ */
+export const opencodeExecutorSettings: readonly PluginSetting[] = [
+  { key: 'OPENCODE_URL', option: 'url', type: 'url', description: 'URL of an OpenCode server you run (loopback or private network only). Unset: the gateway starts and supervises its own private `opencode serve` (OPENCODE_MANAGED).' },
+  { key: 'OPENCODE_SERVER_USERNAME', option: 'username', type: 'string', default: 'opencode', envAliases: ['OPENCODE_SERVER_USERNAME'], description: 'Basic-auth user name of the OpenCode server.' },
+  { key: 'OPENCODE_SERVER_PASSWORD', option: 'password', type: 'string', secret: true, envAliases: ['OPENCODE_SERVER_PASSWORD'], description: 'Basic-auth password of the OpenCode server at OPENCODE_URL (a managed server gets a generated one).' },
+  { key: 'RUNTIME_ROOT', option: 'directory', type: 'string', description: 'Absolute project directory OpenCode sessions work in; default: the current directory (external server) or a workspace under OPENCODE_DATA_DIR (managed).' },
+  { key: 'OPENCODE_DATA_DIR', option: 'managed.dataDir', type: 'string', description: "Where a managed OpenCode keeps its state (HOME, XDG dirs); default: a per-process directory under the system temp dir." },
+  { key: 'ALLOW_PRIVATE_DNS', option: 'allowPrivateDns', type: 'boolean', default: false, description: 'Let an OpenCode host name pass the private-network check without resolving to private addresses.' },
+];

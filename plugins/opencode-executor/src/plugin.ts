@@ -1,6 +1,6 @@
 import { EXECUTOR, INSTANCE, LOGGER, definePlugin, resolve } from '@cowork-gateway/core';
 import { OpenCodeExecutor } from './opencode-executor.js';
-import { OPENCODE_EXECUTOR_OPTIONS, opencodeExecutorOptions } from './options.js';
+import { OPENCODE_EXECUTOR_OPTIONS, opencodeExecutorOptions, opencodeExecutorSettings } from './options.js';
 
 /**
  * The OpenCode executor plugin: binds one {@link OpenCodeExecutor} as `EXECUTOR` for its
@@ -12,6 +12,7 @@ export const opencodeExecutorPlugin = definePlugin({
   core: '^0.1.0',
   description: 'Private OpenCode (opencode serve) as the execution authority; starts and manages its own server when no url is set.',
   configSchema: opencodeExecutorOptions,
+  settings: opencodeExecutorSettings,
   register(container, options) {
     container.register(OPENCODE_EXECUTOR_OPTIONS, { useValue: options });
     let executor: OpenCodeExecutor | undefined;

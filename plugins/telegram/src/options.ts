@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { token } from '@cowork-gateway/core';
+import { secret, token, type PluginSetting } from '@cowork-gateway/core';
 
 /** The bot command menu registered with setMyCommands on every start. */
 export const DEFAULT_COMMANDS: readonly { command: string; description: string }[] = Object.freeze([
@@ -21,6 +21,7 @@ export const telegramOptions = v.strictObject({
   token: v.pipe(
     v.string(),
     v.minLength(1, 'the bot token is empty'),
+    secret(),
     v.description('Bot token from @BotFather (OPEN_COWORK_STANDALONE_GATEWAY_TELEGRAM_BOT_TOKEN). Secret: never logged.'),
   ),
   mode: v.optional(
@@ -31,7 +32,7 @@ export const telegramOptions = v.strictObject({
     v.pipe(v.string(), v.description('Public https base URL of the gateway; webhook mode registers <publicUrl>/webhooks/<instance>. Required in webhook mode.')),
   ),
   webhookSecret: v.optional(
-    v.pipe(v.string(), v.description('Secret Telegram sends in x-telegram-bot-api-secret-token (1-256 of A-Z a-z 0-9 _ -). Required in webhook mode.')),
+    v.pipe(v.string(), secret(), v.description('Secret Telegram sends in x-telegram-bot-api-secret-token (1-256 of A-Z a-z 0-9 _ -). Required in webhook mode.')),
   ),
   apiRoot: v.optional(
     v.pipe(v.string(), v.url(), v.description('Bot API origin. Default "https://api.telegram.org"; tests point it at a loopback fake.')),
@@ -67,3 +68,17 @@ export type TelegramOptions = v.InferOutput<typeof telegramOptions>;
 
 /** Injection token of the parsed {@link TelegramOptions}. */
 export const TELEGRAM_OPTIONS = token<TelegramOptions>('telegram.options');
+
+/** Seed 001's names (the Cloud Channel Gateway), read as fallbacks so one env file serves both gateways. */
+const channelGateway = (key: string): readonly string[] => [`OPEN_COWORK_GATEWAY_${key}`];
+
+/** The flat settings (seed names) that fill these options when a host selects Telegram from env. */
+export const telegramSettings: readonly PluginSetting[] = [
+  { key: 'TELEGRAM_BOT_TOKEN', option: 'token', type: 'string', secret: true, envAliases: channelGateway('TELEGRAM_BOT_TOKEN'), description: 'Telegram bot token from @BotFather; setting it enables the Telegram provider.' },
+  { key: 'TELEGRAM_PROVIDER_ID', type: 'string', default: 'telegram', description: 'Instance id of the Telegram provider (identities and webhook path use it).' },
+  { key: 'TELEGRAM_MODE', option: 'mode', type: 'enum', values: ['polling', 'webhook'], default: 'polling', envAliases: channelGateway('TELEGRAM_MODE'), description: 'polling (long polling, no public URL needed) or webhook (needs a public HTTPS URL and a webhook secret).' },
+  { key: 'TELEGRAM_PUBLIC_URL', option: 'publicUrl', fallback: 'PUBLIC_URL', type: 'url', envAliases: channelGateway('TELEGRAM_PUBLIC_URL'), description: 'Public HTTPS base URL Telegram posts webhooks to; default: PUBLIC_URL.' },
+  { key: 'TELEGRAM_WEBHOOK_SECRET', option: 'webhookSecret', type: 'string', secret: true, envAliases: channelGateway('TELEGRAM_WEBHOOK_SECRET'), description: 'Secret Telegram sends in x-telegram-bot-api-secret-token; required in webhook mode.' },
+  { key: 'TELEGRAM_API_ROOT', option: 'apiRoot', type: 'url', default: 'https://api.telegram.org', envAliases: channelGateway('TELEGRAM_API_ROOT'), description: 'Bot API base URL (a self-hosted Bot API server, or a test fake).' },
+  { key: 'TELEGRAM_RESPOND_IN_GROUPS', option: 'respondInGroups', type: 'enum', values: ['mentions_and_replies', 'all', 'commands_only'], default: 'mentions_and_replies', envAliases: channelGateway('TELEGRAM_RESPOND_IN_GROUPS'), description: 'Which group messages prompt the agent; private chats always do.' },
+];

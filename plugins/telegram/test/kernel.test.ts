@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { expect } from 'chai';
 import * as v from 'valibot';
-import { DEFAULT_KERNEL_SETTINGS, DefaultRenderer, Kernel, silentLogger, startHttpServer, type KernelSettings, type RunningHttpServer } from '@cowork-gateway/core';
-import { FakeExecutor, fakeExecutorOptions, longText } from '@cowork-gateway/core/testing';
+import { silentLogger, startHttpServer, type Kernel, type RunningHttpServer } from '@cowork-gateway/core';
+import { FakeExecutor, fakeExecutorOptions, longText, startTestKernel } from '@cowork-gateway/core/testing';
 import { MemoryStore } from '@cowork-gateway/memory-store';
 import { FAKE_GROUP_ID, FAKE_USER, callbackQuery, privateMessage, topicMessage, startFakeTelegram, type FakeSentMessage, type FakeTelegram } from '../src/testing/index.js';
 import { PUBLIC_URL, TOKEN, WEBHOOK_SECRET, eventually } from './helpers/fixtures.js';
@@ -10,14 +10,6 @@ import { createProvider } from './helpers/provider.js';
 
 const INSTANCE = 'telegram-main';
 const ADA = { id: 2002, is_bot: false, first_name: 'Ada', username: 'ada' };
-
-const FAST_SETTINGS: KernelSettings = {
-  ...DEFAULT_KERNEL_SETTINGS,
-  idlePollMs: 20,
-  deliveryBackoffBaseMs: 10,
-  deliveryBackoffMaxMs: 50,
-  shutdownDrainMs: 2000,
-};
 
 /** What Telegram shows for a message sent with parse_mode HTML. */
 function visibleText(message: FakeSentMessage): string {
@@ -32,19 +24,15 @@ describe('Telegram in an in-process kernel (memory store, fake executor)', () =>
   beforeEach(async () => {
     fake = await startFakeTelegram({ token: TOKEN });
     executor = new FakeExecutor(v.parse(fakeExecutorOptions, {}));
-    kernel = new Kernel({
+    ({ kernel } = await startTestKernel({
       store: new MemoryStore({ maxEventsPerSession: 100_000 }),
       executor,
-      renderer: new DefaultRenderer(),
       providers: [createProvider(fake, {}, silentLogger, INSTANCE)],
-      settings: FAST_SETTINGS,
-      logger: silentLogger,
       identities: [
         { provider: INSTANCE, externalUserId: String(FAKE_USER.id), role: 'member' },
         { provider: INSTANCE, externalUserId: String(ADA.id), role: 'admin' },
       ],
-    });
-    await kernel.start();
+    }));
   });
 
   afterEach(async () => {
@@ -128,16 +116,12 @@ describe('Telegram webhook mode behind the kernel\'s HTTP server', () => {
   beforeEach(async () => {
     fake = await startFakeTelegram({ token: TOKEN });
     executor = new FakeExecutor(v.parse(fakeExecutorOptions, {}));
-    kernel = new Kernel({
+    ({ kernel } = await startTestKernel({
       store: new MemoryStore({ maxEventsPerSession: 100_000 }),
       executor,
-      renderer: new DefaultRenderer(),
       providers: [createProvider(fake, { mode: 'webhook', publicUrl: PUBLIC_URL, webhookSecret: WEBHOOK_SECRET }, silentLogger, INSTANCE)],
-      settings: FAST_SETTINGS,
-      logger: silentLogger,
       identities: [{ provider: INSTANCE, externalUserId: String(FAKE_USER.id), role: 'member' }],
-    });
-    await kernel.start();
+    }));
     http = await startHttpServer({
       host: '127.0.0.1',
       port: 0,
