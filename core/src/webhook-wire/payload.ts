@@ -64,6 +64,7 @@ function payloadSchema(maxAttachmentBytes: number) {
         // 4 base64 characters carry 3 bytes: refuse oversized data before decoding any of it.
         v.check((s) => s.length <= Math.ceil(maxAttachmentBytes / 3) * 4, `decodes to more than ${maxAttachmentBytes} bytes`),
         v.check((s) => STRICT_BASE64.test(s) && Buffer.from(s, 'base64').toString('base64') === s, 'must be canonical padded base64'),
+        v.check((s) => Buffer.byteLength(s, 'base64') <= maxAttachmentBytes, `decodes to more than ${maxAttachmentBytes} bytes`),
       )),
     }, 'expected an object'),
     v.forward(

@@ -77,8 +77,11 @@ const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1']);
 const V6_GLOBAL_UNICAST = ipaddr.parseCIDR('2000::/3');
 const V6_NAT64_WELL_KNOWN = ipaddr.parseCIDR('64:ff9b::/96');
 
-/** How one address is treated: `public` passes; `private` and `loopback` need an opt-in; `metadata` never passes. */
-export type AddressClass = 'public' | 'private' | 'loopback' | 'metadata';
+/**
+ * How one address is treated: `public` passes; `private` and `loopback` need an opt-in;
+ * `metadata` and `invalid` (not an IP address) never pass.
+ */
+export type AddressClass = 'public' | 'private' | 'loopback' | 'metadata' | 'invalid';
 
 /** The class of one IP address, with the ipaddr.js range name (or `unparseable`) as the reason. */
 export interface AddressClassification {
@@ -90,11 +93,12 @@ export interface AddressClassification {
 /**
  * Classifies one IP address. IPv4-mapped (`::ffff:a.b.c.d`) and NAT64 (`64:ff9b::/96`)
  * addresses are judged by the IPv4 address they embed; 6to4, Teredo and other IPv6 transition
- * ranges are private. Anything that does not parse is private (refused).
+ * ranges are private. Only dotted-quad IPv4 and standard IPv6 text parse; anything else
+ * (`1.2.3`, a name) is `invalid` and always refused.
  */
 export function classifyAddress(address: string): AddressClassification {
   const text = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
-  if (!ipaddr.isValid(text)) return { address, class: 'private', reason: 'unparseable' };
+  if (!isStrictIp(text)) return { address, class: 'invalid', reason: 'not an IP address' };
   let parsed = ipaddr.parse(text);
   if (parsed.kind() === 'ipv6') {
     const v6 = parsed as ipaddr.IPv6;
@@ -143,7 +147,7 @@ export function checkDeliveryUrl(raw: string, policy: DeliveryPolicy): CheckedDe
   url.hash = '';
   if (!hostAllowed(hostname, policy.allowedHosts)) throw new DeliveryHostNotAllowed({ host: hostname });
   if (METADATA_NAMES.has(hostname)) throw new DeliverySsrfBlocked({ host: hostname, reason: 'cloud metadata host' });
-  const isIpLiteral = ipaddr.isValid(hostname);
+  const isIpLiteral = isStrictIp(hostname);
   if (isIpLiteral) {
     const refusal = refusalFor(classifyAddress(hostname), policy);
     if (refusal) throw new DeliverySsrfBlocked({ host: hostname, reason: refusal });
@@ -184,6 +188,8 @@ function refusalFor(classification: AddressClassification, policy: DeliveryPolic
       return undefined;
     case 'metadata':
       return 'cloud metadata address';
+    case 'invalid':
+      return 'the resolver answered something that is not an IP address';
     case 'loopback':
       return policy.allowPrivateDelivery || policy.allowLoopbackDelivery ? undefined : 'loopback address';
     case 'private':
@@ -200,10 +206,15 @@ export function hostAllowed(hostname: string, allowedHosts: readonly string[] | 
       const suffix = pattern.slice(1);
       return hostname.endsWith(suffix) && hostname.length > suffix.length;
     }
-    return ipaddr.isValid(pattern) && ipaddr.isValid(hostname)
+    return isStrictIp(pattern) && isStrictIp(hostname)
       ? ipaddr.parse(pattern).toNormalizedString() === ipaddr.parse(hostname).toNormalizedString()
       : pattern === hostname;
   });
+}
+
+/** Dotted-quad IPv4 or IPv6 text; ipaddr.isValid alone also takes classful forms like `1.2.3`. */
+function isStrictIp(text: string): boolean {
+  return ipaddr.IPv4.isValidFourPartDecimal(text) || ipaddr.IPv6.isValid(text);
 }
 
 function normalizeHostname(hostname: string): string {
