@@ -6,6 +6,7 @@ describe('webhook-wire public surface', () => {
   const runtime = [
     'WEBHOOK_TIMESTAMP_HEADER', 'WEBHOOK_SIGNATURE_HEADER', 'DEFAULT_SIGNATURE_WINDOW_MS',
     'WebhookTimestampInvalid', 'WebhookSignatureStale', 'signatureBaseString', 'signWebhookBody', 'signatureHeaders', 'verifyWebhookSignature',
+    'WebhookReplayed', 'ReplayGuard', 'replayScope',
     'MAX_WEBHOOK_ATTACHMENTS', 'DEFAULT_MAX_ATTACHMENT_BYTES', 'MAX_INTERACTION_TOKEN_BYTES',
     'parseWebhookPayload', 'webhookPayloadToInboundEvent', 'webhookReplyContext',
     'DeliveryUrlInvalid', 'DeliverySsrfBlocked', 'DeliveryHostNotAllowed', 'classifyAddress', 'checkDeliveryUrl', 'checkResolvedAddresses', 'hostAllowed', 'isDeliveryPolicyError',
@@ -24,6 +25,7 @@ describe('webhook-wire public surface', () => {
       'webhook.signature_invalid': 401,
       'webhook.signature_stale': 401,
       'webhook.timestamp_invalid': 401,
+      'webhook.replayed': 409,
       'webhook.payload_invalid': 400,
       'delivery.url_invalid': 400,
       'delivery.ssrf_blocked': 400,
