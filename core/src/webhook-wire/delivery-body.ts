@@ -20,7 +20,6 @@ export const MAX_DELIVERY_ID_BYTES = 512;
 
 registerErrorCode('delivery.response_invalid', 502);
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 const DeliveryTargetInvalidBase = defineError<{ instance: string; reason: string }>({

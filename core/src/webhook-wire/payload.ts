@@ -20,9 +20,7 @@ export const DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 export const MAX_INTERACTION_TOKEN_BYTES = 64;
 
 // Any C0/C1 control character or DEL; message text may still carry tab, LF and CR.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-// eslint-disable-next-line no-control-regex
 const TEXT_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const COMMAND = /^\/([a-z][a-z0-9_-]*)(?:@[A-Za-z0-9_.-]+)?(?:\s+([\s\S]*))?$/;
