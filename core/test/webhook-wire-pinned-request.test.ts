@@ -93,7 +93,7 @@ describe('webhook-wire/pinned-request', function () {
   it('POSTs the exact bytes over http to loopback in development mode and returns the answer', async () => {
     const receiver = await startReceiver((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"messageId":"m-1"}'));
     try {
-      const response = await sendPinnedRequest({ url: `http://127.0.0.1:${receiver.port}/hook?x=1#frag`, headers: { 'content-type': 'application/json', 'x-custom': 'a' }, body: BODY, policy: LOOPBACK_DEV });
+      const response = await sendPinnedRequest({ url: `http://127.0.0.1:${receiver.port}/hook?x=1#frag`, headers: { 'content-type': 'application/json', 'x-custom': 'a', Host: 'evil.test', 'Content-Length': '1' }, body: BODY, policy: LOOPBACK_DEV });
       expect(response.status).to.equal(200);
       expect(response.body.toString()).to.equal('{"messageId":"m-1"}');
       expect(response.address).to.deep.equal({ address: '127.0.0.1', family: 4 });

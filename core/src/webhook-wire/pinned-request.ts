@@ -178,7 +178,7 @@ function post(
       port: url.port === '' ? (secure ? 443 : 80) : Number(url.port),
       path: `${url.pathname}${url.search}`,
       method: 'POST',
-      headers: { ...options.headers, host: url.host, 'content-length': String(options.body.byteLength) },
+      headers: { ...callerHeaders(options.headers), host: url.host, 'content-length': String(options.body.byteLength) },
       agent: false,
       // TLS verifies the certificate against the hostname, not the pinned IP (SNI too).
       ...(secure && isName ? { servername: name } : {}),
@@ -219,6 +219,11 @@ function post(
       response.on('error', (cause) => finish(new DeliveryError(`reading the response of "${host}" failed`, { kind: 'transient' }, { code: 'delivery.network_failed', cause })));
     }
   });
+}
+
+/** The caller's headers without `host` and `content-length` in any case: those are set here, once. */
+function callerHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !['host', 'content-length'].includes(name.toLowerCase())));
 }
 
 function tooLarge(host: string, maxBytes: number): DeliveryError {
