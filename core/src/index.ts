@@ -121,6 +121,7 @@ export {
   completeDelivery,
   appendEvents,
 } from './kernel/store-ops.js';
+export { completeStoreParts, type CompleteRepositories } from './kernel/store-parts.js';
 export {
   type Notice,
   type ButtonAction,

@@ -1,4 +1,4 @@
-import { CLOCK, StoreLeaseLost, inject, injectable, systemClock } from '@cowork-gateway/core';
+import { CLOCK, StoreLeaseLost, completeStoreParts, inject, injectable, systemClock } from '@cowork-gateway/core';
 import type {
   Clock,
   ComponentHealth,
@@ -72,24 +72,7 @@ export class MemoryStore implements Store {
     this.artifacts = new MemoryArtifacts(this.state);
     this.leases = new MemoryLeases(this.state);
     this.cursors = new MemoryCursors(this.state);
-    const lists = {
-      identities: this.identities,
-      sessions: this.sessions,
-      jobs: this.jobs,
-      deliveries: this.deliveries,
-      audit: this.audit,
-      artifacts: this.artifacts,
-      inbound: this.inbound,
-    };
-    const counts = { identities: this.identities, jobs: this.jobs, deliveries: this.deliveries };
-    const actions = { identities: this.identities, deliveries: this.deliveries };
-    this.operator = { lists, counts, actions, trace: this, prune: this, manifest: this };
-    this.fastPaths = {
-      enqueueJobWithEvents: (job, sessionEvents) => this.jobs.enqueue({ ...job, sessionEvents }),
-      enqueueDeliveryClaimed: (delivery, claimFor) => this.deliveries.enqueue({ ...delivery, claimFor }),
-      completeDeliveryWithLastChunk: (deliveryId, token, lastChunk) => this.deliveries.complete(deliveryId, token, lastChunk),
-      appendEventsWithStatus: (sessionId, events, status) => this.events.append(sessionId, events, { status }),
-    };
+    ({ operator: this.operator, fastPaths: this.fastPaths } = completeStoreParts(this, this));
   }
 
   /** Nothing to connect to; marks the store ready. Starting again after `close()` starts empty. */

@@ -1,4 +1,4 @@
-import { CLOCK, LOGGER, inject, injectable } from '@cowork-gateway/core';
+import { CLOCK, LOGGER, completeStoreParts, inject, injectable } from '@cowork-gateway/core';
 import type {
   Clock,
   ComponentHealth,
@@ -78,24 +78,7 @@ export class PgStore implements Store {
     this.artifacts = new PgArtifacts(this.db);
     this.leases = new PgLeases(this.db);
     this.cursors = new PgCursors(this.db);
-    const lists = {
-      identities: this.identities,
-      sessions: this.sessions,
-      jobs: this.jobs,
-      deliveries: this.deliveries,
-      audit: this.audit,
-      artifacts: this.artifacts,
-      inbound: this.inbound,
-    };
-    const counts = { identities: this.identities, jobs: this.jobs, deliveries: this.deliveries };
-    const actions = { identities: this.identities, deliveries: this.deliveries };
-    this.operator = { lists, counts, actions, trace: this, prune: this, manifest: this };
-    this.fastPaths = {
-      enqueueJobWithEvents: (job, sessionEvents) => this.jobs.enqueue({ ...job, sessionEvents }),
-      enqueueDeliveryClaimed: (delivery, claimFor) => this.deliveries.enqueue({ ...delivery, claimFor }),
-      completeDeliveryWithLastChunk: (deliveryId, token, lastChunk) => this.deliveries.complete(deliveryId, token, lastChunk),
-      appendEventsWithStatus: (sessionId, events, status) => this.events.append(sessionId, events, { status }),
-    };
+    ({ operator: this.operator, fastPaths: this.fastPaths } = completeStoreParts(this, this));
   }
 
   /** The schema this store uses. */
