@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { FakeChannel } from '@cowork-gateway/core/testing';
 import { DASHBOARD_CSP } from '../src/dashboard/routes.js';
-import { adminGet, childEnv, eventually, postJson, startHost, writeConfig, PREFIX, REPO_ROOT, type HostProcess } from './helpers/host-process.js';
+import { adminGet, eventually, postJson, PREFIX, REPO_ROOT } from './helpers/host-process.js';
+import { loadConfig, silentLogger } from '@cowork-gateway/core';
+import { ALL_STANDALONE_SETTINGS, STANDALONE_PREFIX, startGateway, type RunningGateway } from '../src/index.js';
 
 const ADMIN = 'dashboard-admin-token-0123456789';
 const INJECTION = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">';
@@ -13,15 +15,31 @@ const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 /** Debian's `chromium` (installed by `.ci/run`); CHROMIUM_PATH overrides. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-describe('/dashboard (child process)', function () {
+
+/** The real gateway (`startGateway`, the CLI's `start` path) in this process, on an ephemeral loopback port. */
+async function startInProcess(config: Record<string, unknown>): Promise<RunningGateway> {
+  const loaded = loadConfig({
+    prefix: STANDALONE_PREFIX,
+    specs: ALL_STANDALONE_SETTINGS,
+    env: {
+      [`${PREFIX}STORE`]: 'memory',
+      [`${PREFIX}PORT`]: '0',
+      [`${PREFIX}OPENCODE_MANAGED`]: 'false',
+      [`${PREFIX}CONFIG_JSON`]: JSON.stringify(config),
+    },
+  });
+  return startGateway(loaded, { logger: silentLogger });
+}
+
+describe('/dashboard (the gateway in process)', function () {
   this.timeout(90_000);
   let channel: FakeChannel;
-  let host: HostProcess;
+  let host: RunningGateway;
   let webhook: string;
 
   before(async () => {
     channel = await FakeChannel.start();
-    const config = writeConfig({
+    host = await startInProcess({
       [`${PREFIX}ADMIN_TOKEN`]: ADMIN,
       [`${PREFIX}AUTH_FAILURE_LIMIT`]: 5,
       [`${PREFIX}CIRCUIT_FAILURE_THRESHOLD`]: 50,
@@ -29,12 +47,11 @@ describe('/dashboard (child process)', function () {
       providers: [{ use: '@cowork-gateway/core/testing/fake-provider', id: 'fake', options: { deliveryUrl: channel.url } }],
       identities: [{ provider: 'fake', externalUserId: 'alice', role: 'member' }],
     });
-    host = await startHost(['--config', config], childEnv());
     webhook = `${host.url}/webhooks/fake`;
   });
 
   after(async () => {
-    expect(await host.stop()).to.equal(0);
+    await host.stop();
     await channel.close();
   });
 

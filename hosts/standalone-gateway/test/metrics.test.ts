@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import { GatewayMetrics, metricsNamingFor } from '@cowork-gateway/core';
+import { GatewayMetrics, loadConfig, metricsNamingFor, silentLogger } from '@cowork-gateway/core';
 import { FakeChannel } from '@cowork-gateway/core/testing';
-import { childEnv, eventually, postJson, startHost, writeConfig, PREFIX, type HostProcess } from './helpers/host-process.js';
+import { eventually, postJson, PREFIX } from './helpers/host-process.js';
+import { ALL_STANDALONE_SETTINGS, STANDALONE_PREFIX, startGateway, type RunningGateway } from '../src/index.js';
 import { startMemoryTestKernel } from './helpers/memory-kernel.js';
 
 const ADMIN = 'metrics-admin-token-0123456789';
@@ -19,10 +20,26 @@ function series(text: string, name: string, labels: Record<string, string> = {})
   return undefined;
 }
 
-describe('/metrics (child process, fake provider and executor)', function () {
+
+/** The real gateway (`startGateway`, the CLI's `start` path) in this process, on an ephemeral loopback port. */
+async function startInProcess(config: Record<string, unknown>): Promise<RunningGateway> {
+  const loaded = loadConfig({
+    prefix: STANDALONE_PREFIX,
+    specs: ALL_STANDALONE_SETTINGS,
+    env: {
+      [`${PREFIX}STORE`]: 'memory',
+      [`${PREFIX}PORT`]: '0',
+      [`${PREFIX}OPENCODE_MANAGED`]: 'false',
+      [`${PREFIX}CONFIG_JSON`]: JSON.stringify(config),
+    },
+  });
+  return startGateway(loaded, { logger: silentLogger });
+}
+
+describe('/metrics (the gateway in process, fake provider and executor)', function () {
   this.timeout(60_000);
   let channel: FakeChannel;
-  let host: HostProcess;
+  let host: RunningGateway;
   let webhook: string;
   const scrape = async (): Promise<string> => {
     const res = await fetch(`${host.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } });
@@ -34,7 +51,7 @@ describe('/metrics (child process, fake provider and executor)', function () {
 
   before(async () => {
     channel = await FakeChannel.start();
-    const config = writeConfig({
+    host = await startInProcess({
       [`${PREFIX}ADMIN_TOKEN`]: ADMIN,
       [`${PREFIX}DELIVERY_BACKOFF_BASE_MS`]: 20,
       [`${PREFIX}DELIVERY_BACKOFF_MAX_MS`]: 50,
@@ -43,12 +60,11 @@ describe('/metrics (child process, fake provider and executor)', function () {
       providers: [{ use: '@cowork-gateway/core/testing/fake-provider', id: 'fake-main', options: { deliveryUrl: channel.url } }],
       identities: [{ provider: 'fake-main', externalUserId: 'alice-7731', role: 'member' }],
     });
-    host = await startHost(['--config', config], childEnv());
     webhook = `${host.url}/webhooks/fake-main`;
   });
 
   after(async () => {
-    expect(await host.stop()).to.equal(0);
+    await host.stop();
     await channel.close();
   });
 
