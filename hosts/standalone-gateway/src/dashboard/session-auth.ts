@@ -42,8 +42,8 @@ export interface DashboardAuthOptions {
  * request (curl). A browser logs in once by posting the admin token to `/dashboard/login` and
  * gets an opaque session id in an HttpOnly, SameSite=Strict cookie; every state-changing form
  * also carries that session's CSRF token, compared in constant time. Sessions live in this
- * process only (a restart logs everyone out). Failed logins are counted per source address and
- * block it like failed admin authentications do.
+ * process only (a restart logs everyone out). Failed logins and wrong bearer tokens are counted
+ * per source address and block it like failed admin authentications do.
  */
 export class DashboardAuth {
   private readonly sessions = new Map<string, LoginSession>();
@@ -59,7 +59,12 @@ export class DashboardAuth {
   viewer(req: HttpRequest): DashboardViewer | null {
     const token = this.requireToken();
     const authorization = header(req, 'authorization');
-    if (authorization !== undefined) return adminTokenMatches(authorization, token) ? { kind: 'bearer' } : null;
+    if (authorization !== undefined) {
+      this.assertNotBlocked(req);
+      if (adminTokenMatches(authorization, token)) return { kind: 'bearer' };
+      this.failures.recordFailure(req.sourceIp, this.now());
+      return null;
+    }
     const session = this.session(req);
     return session ? { kind: 'session', csrf: session.csrf } : null;
   }
@@ -85,8 +90,7 @@ export class DashboardAuth {
   /** Checks a posted admin token; on success a new session and its `Set-Cookie` value. */
   login(req: HttpRequest, presented: string): { cookie: string } {
     const token = this.requireToken();
-    const blocked = this.failures.check(req.sourceIp, this.now());
-    if (!blocked.allowed) throw new HttpSourceBlocked({ retryAfterSeconds: Math.ceil(blocked.retryAfterMs / 1000) }, { details: { retryAfterSeconds: Math.ceil(blocked.retryAfterMs / 1000) } });
+    this.assertNotBlocked(req);
     if (!equalSecrets(presented, token)) {
       this.failures.recordFailure(req.sourceIp, this.now());
       throw new AdminUnauthorized();
@@ -102,6 +106,14 @@ export class DashboardAuth {
     const id = cookieValue(req, DASHBOARD_COOKIE);
     if (id) this.sessions.delete(sessionKey(id));
     return `${DASHBOARD_COOKIE}=; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=0`;
+  }
+
+  /** 429 `http.source_blocked` while the source has too many failed logins or bearer attempts. */
+  private assertNotBlocked(req: HttpRequest): void {
+    const blocked = this.failures.check(req.sourceIp, this.now());
+    if (blocked.allowed) return;
+    const retryAfterSeconds = Math.ceil(blocked.retryAfterMs / 1000);
+    throw new HttpSourceBlocked({ retryAfterSeconds }, { details: { retryAfterSeconds } });
   }
 
   private session(req: HttpRequest): LoginSession | null {
