@@ -93,6 +93,15 @@ describe('dashboard routes without a token, or over a store without operator par
     expect(await codeOf(call(routes, 'GET', '/dashboard'))).to.equal('admin.not_configured');
   });
 
+  it('blocks a source after too many wrong bearer tokens, even for the right one', async () => {
+    t = await startMemoryTestKernel();
+    const routes = dashboardRoutes(t.kernel, AUTH);
+    const wrong = { headers: { authorization: 'Bearer wrong-token-000000000000' } };
+    for (let i = 0; i < AUTH.failureLimit; i += 1) expect((await call(routes, 'GET', '/dashboard', wrong)).status).to.equal(401);
+    expect(await codeOf(call(routes, 'GET', '/dashboard'))).to.equal('http.source_blocked');
+    expect((await call(routes, 'GET', '/dashboard', { sourceIp: '10.0.0.9' })).status, 'another source is not blocked').to.equal(200);
+  });
+
   it('says which operator part is unavailable instead of failing', async () => {
     const memory = new MemoryStore({ maxEventsPerSession: 1000 });
     // The runtime Store only: every operator part hidden.
