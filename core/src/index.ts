@@ -242,6 +242,23 @@ export { kernelSettingsFrom, buildKernel, type BuildKernelOptions } from './boot
 export { httpServerOptionsFrom } from './boot/http-options.js';
 export { bootGateway, createConfigLogger, type BootGatewayOptions, type RunningGateway } from './boot/boot-gateway.js';
 export {
+  GatewayMetrics,
+  metricsNamingFor,
+  metricsRoute,
+  renderKernelMetrics,
+  collectMetricsSnapshot,
+  METRICS_SNAPSHOT_ROWS,
+  CHANNEL_STACK_SCHEMA_VERSION,
+  LATENCY_BUCKETS_MS,
+  RUN_BUCKETS_MS,
+  type GatewayMetricsOptions,
+  type MetricsSnapshot,
+  type InboundOutcome,
+  type JobOutcome,
+  type DeliveryRetryReason,
+  type CircuitStateLabel,
+} from './metrics/index.js';
+export {
   Kernel,
   adminRoutes,
   DEFAULT_KERNEL_SETTINGS,

@@ -1,6 +1,6 @@
 import type { LoadedConfig } from '../config/load.js';
 import { startHttpServer } from '../http/server.js';
-import type { RunningHttpServer } from '../http/types.js';
+import type { HttpRoute, RunningHttpServer } from '../http/types.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { KernelSettings } from '../kernel/settings.js';
 import { createJsonLogger, type LogLevel, type Logger } from '../logging.js';
@@ -31,6 +31,8 @@ export interface BootGatewayOptions {
   choices?: PluginChoices;
   /** Wins over the kernel settings mapped from config (preset-specific settings). */
   kernelSettings?: (config: LoadedConfig) => Partial<KernelSettings>;
+  /** Host routes mounted after core's (admin API, `/metrics`), e.g. the standalone `/dashboard`. */
+  routes?: (kernel: Kernel) => HttpRoute[];
 }
 
 /** Logger for a host: JSON lines on stderr at the configured LOG_LEVEL, config secrets masked. */
@@ -60,7 +62,9 @@ export async function bootGateway(config: LoadedConfig, options: BootGatewayOpti
   await kernel.start();
   let http: RunningHttpServer;
   try {
-    http = await startHttpServer(httpServerOptionsFrom(config, kernel, logger));
+    const httpOptions = httpServerOptionsFrom(config, kernel, logger);
+    httpOptions.routes = [...(httpOptions.routes ?? []), ...(options.routes?.(kernel) ?? [])];
+    http = await startHttpServer(httpOptions);
   } catch (error) {
     await kernel.stop();
     throw error;

@@ -3,6 +3,7 @@ import { adminRoutes } from '../kernel/admin-routes.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { GatewayHttpOptions } from '../http/types.js';
 import type { Logger } from '../logging.js';
+import { metricsRoute } from '../metrics/metrics-route.js';
 
 /**
  * The HTTP server options core's settings describe (HOST, PORT, body and rate limits, proxy
@@ -25,6 +26,7 @@ export function httpServerOptionsFrom(config: LoadedConfig, kernel: Kernel, logg
       return { ready: report.status === 'ok', body: { ...report } };
     },
     webhook: (instance, request) => kernel.handleWebhook(instance, request),
-    routes: adminRoutes(kernel),
+    routes: [...adminRoutes(kernel), metricsRoute(kernel)],
+    onRequest: ({ method, route, status, durationMs }) => kernel.metrics.httpRequest(route, method, status, durationMs),
   };
 }

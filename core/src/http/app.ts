@@ -21,7 +21,7 @@ export function createHttpApp(options: GatewayHttpOptions): Koa<HttpState> {
   const app = new Koa<HttpState>({ proxy: false });
   app.silent = true;
   app.on('error', (error: unknown) => options.logger.error('http.unhandled_error', { error }));
-  app.use(errorsMiddleware({ logger: options.logger, resolveClientAddress }));
+  app.use(errorsMiddleware({ logger: options.logger, resolveClientAddress, onRequest: options.onRequest }));
   app.use(router.routes());
   app.use(unmatchedRoute());
   return app;

@@ -3,12 +3,13 @@ import { isGatewayError, type GatewayError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { ClientAddressResolver } from './client-address.js';
 import { sendJson } from './response.js';
-import type { HttpState } from './types.js';
+import type { GatewayHttpOptions, HttpState } from './types.js';
 
 /** What {@link errorsMiddleware} needs. */
 export interface ErrorsMiddlewareOptions {
   logger: Logger;
   resolveClientAddress: ClientAddressResolver;
+  onRequest?: GatewayHttpOptions['onRequest'];
 }
 
 /** Codes logged at warn (authentication and abuse); other 4xx decisions are logged at info. */
@@ -34,6 +35,8 @@ export function errorsMiddleware(options: ErrorsMiddlewareOptions): Middleware<H
     if ((!ctx.req.complete || ctx.status === 413) && !ctx.headerSent) ctx.set('Connection', 'close');
     const ms = Math.round((performance.now() - started) * 10) / 10;
     logger.debug('http.request', { method: ctx.method, path: ctx.path, status: ctx.status, ms, sourceIp: ctx.state.sourceIp });
+    const route = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+    options.onRequest?.({ method: ctx.method, route: typeof route === 'string' ? route : 'unmatched', status: ctx.status, durationMs: ms });
   };
 }
 

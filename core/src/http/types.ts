@@ -62,6 +62,11 @@ export interface GatewayHttpOptions {
   webhook(instance: string, req: HttpRequest): Promise<HttpResponse>;
   /** Extra routes (admin pages, metrics, trace…). */
   routes?: HttpRoute[];
+  /**
+   * Called once per answered request with the matched route template (`/webhooks/:instance`;
+   * `unmatched` when none matched), never the raw path, so it can label metrics.
+   */
+  onRequest?(info: { method: string; route: string; status: number; durationMs: number }): void;
 }
 
 /** A listening gateway server. */

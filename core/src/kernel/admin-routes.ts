@@ -50,6 +50,7 @@ export function adminRoutes(kernel: Kernel): HttpRoute[] {
       if (!delivery) throw new StoreNotFound({ what: 'delivery', id: req.params.deliveryId! });
       if (delivery.status !== 'dead') throw new AdminBadRequest({ reason: `delivery is ${delivery.status}; only dead deliveries can be retried` });
       const requeued = await actions.deliveries.requeue(delivery.deliveryId, { expiresAt: kernel.context.deliveryExpiry() });
+      kernel.metrics.deliveryRequeued(kernel.context.providers.get(delivery.instance)?.kind ?? 'other');
       kernel.context.wakeDeliveries();
       return ok({ delivery: requeued });
     }),

@@ -4,6 +4,7 @@ import type { Notice, RenderedMessage, Renderer } from '../contracts/renderer.js
 import type { JsonObject } from '../contracts/common.js';
 import type { Delivery, Store } from '../contracts/store.js';
 import type { Logger } from '../logging.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { Clock } from '../tokens.js';
 import { enqueueRendered, type EnqueueRenderedOptions } from './outbox.js';
 import type { KernelSettings } from './settings.js';
@@ -30,6 +31,8 @@ export class KernelContext {
     readonly clock: Clock,
     /** Identifies this process in claims and leases: `<hostname>:<pid>:<random>`. */
     readonly workerId: string,
+    /** The kernel's metrics; its parts record into it. */
+    readonly metrics: GatewayMetrics,
   ) {}
 
   onWake(kind: 'jobs' | 'deliveries', waker: () => void): void {

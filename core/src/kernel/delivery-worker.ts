@@ -94,6 +94,7 @@ export class DeliveryWorker implements DeliveryHandOff {
   private async send(delivery: Delivery, provider: Provider): Promise<void> {
     const circuit = this.circuit(delivery.instance);
     if (!circuit.allowsSend()) {
+      this.kernel.metrics.deliveryRetry(provider.kind, 'circuit_open');
       await this.kernel.store.deliveries.retry(delivery.deliveryId, delivery.claimToken!, { nextAttemptAt: new Date(this.kernel.clock.now().getTime() + this.kernel.settings.circuitOpenMs), error: 'circuit open' });
       return;
     }
@@ -101,6 +102,8 @@ export class DeliveryWorker implements DeliveryHandOff {
     const last = delivery.chunks.length - 1;
     let current = delivery;
     let finalChunk: SentChunk | undefined;
+    const started = performance.now();
+    this.kernel.metrics.deliveryAttempt(provider.kind);
     for (let index = delivery.chunksSent; index <= last; index += 1) {
       const chunk = delivery.chunks[index]!;
       try {
@@ -109,40 +112,43 @@ export class DeliveryWorker implements DeliveryHandOff {
         if (index === last) finalChunk = { index, providerMessageId: sent.providerMessageId };
         else current = await deliveries.markChunkSent(delivery.deliveryId, delivery.claimToken!, index, sent.providerMessageId);
       } catch (error) {
-        await this.handleFailure(current, error, circuit);
+        await this.handleFailure(current, error, circuit, provider.kind, performance.now() - started);
         return;
       }
     }
     circuit.recordSuccess();
     await completeDelivery(this.kernel.store, delivery.deliveryId, delivery.claimToken!, finalChunk);
+    this.kernel.metrics.deliverySent(provider.kind, performance.now() - started, this.kernel.clock.now().getTime() - delivery.createdAt.getTime());
     this.kernel.logger.debug('delivery.sent', { deliveryId: delivery.deliveryId, traceId: delivery.traceId, chunks: delivery.chunks.length });
   }
 
-  private async handleFailure(delivery: Delivery, error: unknown, circuit: CircuitBreaker): Promise<void> {
+  private async handleFailure(delivery: Delivery, error: unknown, circuit: CircuitBreaker, providerKind: string, sendMs: number): Promise<void> {
     const failure = classifyDeliveryFailure(error);
     const message = `${(error as { code?: string }).code ?? failure.kind}: ${error instanceof Error ? error.message : String(error)}`.slice(0, 1000);
     const log = this.kernel.logger.child({ deliveryId: delivery.deliveryId, traceId: delivery.traceId, instance: delivery.instance });
     if (failure.kind === 'permanent') {
       circuit.releaseTrial();
       log.warn('delivery.permanent_failure', { error });
-      await this.deadLetter(delivery, `permanent: ${message}`);
+      await this.deadLetter(delivery, `permanent: ${message}`, providerKind, sendMs);
       return;
     }
     if (failure.kind === 'transient') circuit.recordFailure();
     else circuit.releaseTrial();
     if (delivery.attempts >= delivery.maxAttempts) {
-      await this.deadLetter(delivery, `max_attempts: gave up after ${delivery.attempts} attempts; last error ${message}`);
+      await this.deadLetter(delivery, `max_attempts: gave up after ${delivery.attempts} attempts; last error ${message}`, providerKind, sendMs);
       return;
     }
     const delay = failure.kind === 'rate_limited'
       ? Math.max(failure.retryAfterMs, 0)
       : backoffDelayMs(delivery.attempts, { baseMs: this.kernel.settings.deliveryBackoffBaseMs, maxMs: this.kernel.settings.deliveryBackoffMaxMs });
+    this.kernel.metrics.deliveryRetry(providerKind, failure.kind === 'rate_limited' ? 'rate_limited' : 'transient', sendMs);
     log.info(failure.kind === 'rate_limited' ? 'delivery.rate_limited' : 'delivery.retry_scheduled', { attempt: delivery.attempts, retryInMs: delay });
     await this.kernel.store.deliveries.retry(delivery.deliveryId, delivery.claimToken!, { nextAttemptAt: new Date(this.kernel.clock.now().getTime() + delay), error: message });
   }
 
-  private async deadLetter(delivery: Delivery, reason: string): Promise<void> {
+  private async deadLetter(delivery: Delivery, reason: string, providerKind?: string, sendMs?: number): Promise<void> {
     await this.kernel.store.deliveries.deadLetter(delivery.deliveryId, delivery.claimToken, reason);
+    this.kernel.metrics.deliveryDeadLetter(providerKind ?? this.kernel.providers.get(delivery.instance)?.kind ?? 'other', reason.split(':')[0]!, sendMs);
     this.kernel.logger.warn('delivery.dead_lettered', { deliveryId: delivery.deliveryId, traceId: delivery.traceId, reason: reason.split(':')[0] });
     if (delivery.purpose === 'notice') return;
     await this.kernel.audit('reply.failed', this.kernel.workerId, toJson({

@@ -53,13 +53,17 @@ export class JobWorker {
 
   private async handle(job: Job): Promise<void> {
     if (job.kind !== 'prompt') return this.refuseUnsupported(job);
+    const started = performance.now();
     let outcome: PromptOutcome;
     try {
       outcome = await this.runner.run(job);
     } catch (error) {
-      return this.retryOrGiveUp(job, error);
+      return this.retryOrGiveUp(job, error, started);
     }
     const { session } = outcome;
+    const { metrics } = this.kernel;
+    metrics.prompt(outcome.status, performance.now() - started);
+    metrics.job(job.kind, outcome.status);
     if (outcome.status === 'completed') {
       await this.kernel.store.jobs.complete(job.jobId, job.claimToken!, { runId: outcome.runId, outcome: 'completed' });
       await this.kernel.audit('prompt', job.payload.userId as string ?? 'unknown', promptAuditMetadata(job, session, { runId: outcome.runId }), job.traceId ?? undefined);
@@ -71,18 +75,22 @@ export class JobWorker {
 
   private async refuseUnsupported(job: Job): Promise<void> {
     const error = `Job kind "${job.kind}" is not implemented in the ${this.kernel.settings.auditPrefix} gateway.`;
+    this.kernel.metrics.job(job.kind, 'unsupported');
     await this.kernel.audit('job.unsupported', this.kernel.workerId, { jobId: job.jobId, kind: job.kind }, job.traceId ?? undefined);
     await this.kernel.store.jobs.fail(job.jobId, job.claimToken!, { error });
   }
 
-  private async retryOrGiveUp(job: Job, error: unknown): Promise<void> {
+  private async retryOrGiveUp(job: Job, error: unknown, started: number): Promise<void> {
     const log = this.kernel.logger.child({ jobId: job.jobId, traceId: job.traceId });
     const message = describeFailure(error);
     if (isGatewayError(error, 'store.stale_claim')) {
+      this.kernel.metrics.job(job.kind, 'claim_lost');
       log.warn('job.claim_lost', { error });
       return;
     }
     const exhausted = job.attempts >= job.maxAttempts;
+    this.kernel.metrics.prompt(exhausted ? 'dead' : 'retry', performance.now() - started);
+    this.kernel.metrics.job(job.kind, exhausted ? 'dead' : 'retry');
     const delay = backoffDelayMs(job.attempts, { baseMs: 1_000, maxMs: 60_000 });
     const retryAt = new Date(this.kernel.clock.now().getTime() + delay);
     const updated = await this.kernel.store.jobs.fail(job.jobId, job.claimToken!, { error: message, retryAt });

@@ -18,6 +18,7 @@ import { Maintenance } from './maintenance.js';
 import { buildReadiness, InboundProgress, type ReadinessReport } from './readiness.js';
 import type { KernelSettings } from './settings.js';
 import type { Role } from '../contracts/common.js';
+import { GatewayMetrics, metricsNamingFor, type GatewayMetricsOptions } from '../metrics/gateway-metrics.js';
 
 export interface KernelOptions {
   store: Store;
@@ -31,6 +32,8 @@ export interface KernelOptions {
   secrets?: () => readonly string[];
   /** Identities upserted into the store at start (config bootstrap). */
   identities?: readonly (IdentityKey & { role: Role; status?: 'active' | 'disabled' })[];
+  /** Metric naming; default {@link metricsNamingFor} the audit prefix (`open_cowork_standalone_gateway_*`). */
+  metrics?: GatewayMetricsOptions;
 }
 
 /**
@@ -43,6 +46,8 @@ export class Kernel {
   readonly jobs: JobWorker;
   readonly deliveries: DeliveryWorker;
   readonly maintenance: Maintenance;
+  /** This kernel's metrics, in a registry of its own. */
+  readonly metrics: GatewayMetrics;
   private readonly progress: InboundProgress;
   private readonly shutdown = new AbortController();
   private readonly startedProviders: Provider[] = [];
@@ -52,7 +57,9 @@ export class Kernel {
     const providers = new Map(options.providers.map((p) => [p.id, p]));
     const clock = options.clock ?? systemClock;
     const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    this.context = new KernelContext(options.store, options.executor, options.renderer, providers, options.settings, options.logger, clock, workerId);
+    this.metrics = new GatewayMetrics(options.metrics ?? metricsNamingFor(options.settings.auditPrefix));
+    this.metrics.declareProviders(options.providers.map((p) => p.kind));
+    this.context = new KernelContext(options.store, options.executor, options.renderer, providers, options.settings, options.logger, clock, workerId, this.metrics);
     const secrets = options.secrets ?? (() => []);
     const recordAudit = this.context.audit.bind(this.context);
     this.context.audit = (suffix, actor, metadata, traceId) => recordAudit(suffix, actor, redactValue(metadata, secrets()), traceId);
@@ -104,7 +111,16 @@ export class Kernel {
 
   /** Hands one normalized event to the pipeline (used by providers and tests). */
   async ingest(event: InboundEvent): Promise<IngestResult> {
-    const result = await this.inbound.ingest(event);
+    const started = performance.now();
+    this.metrics.inboundAttempt(event.provider);
+    let result: IngestResult;
+    try {
+      result = await this.inbound.ingest(event);
+    } catch (error) {
+      this.metrics.inbound(event.provider, 'error', performance.now() - started);
+      throw error;
+    }
+    this.metrics.inbound(event.provider, result.outcome, performance.now() - started);
     this.progress.record(event.instance, this.context.clock.now().getTime());
     return result;
   }

@@ -47,7 +47,10 @@ export class Maintenance {
   /** One retention pass; returns null when this process does not hold the daemon lease or the store cannot prune. */
   async runRetention(): Promise<Record<string, unknown> | null> {
     const pruner = operatorPart(this.kernel.store, 'prune');
-    if (!pruner || !this.holdsLease()) return null;
+    if (!pruner || !this.holdsLease()) {
+      this.kernel.metrics.retention('skipped', this.kernel.clock.now());
+      return null;
+    }
     const now = this.kernel.clock.now().getTime();
     const { retention } = this.kernel.settings;
     const cutoffs = {
@@ -56,7 +59,11 @@ export class Maintenance {
       audit: new Date(now - retention.auditDays * DAY_MS),
       jobs: new Date(now - retention.jobDays * DAY_MS),
     };
-    const result = await pruner.prune(cutoffs, this.lease!);
+    const result = await pruner.prune(cutoffs, this.lease!).catch((error: unknown) => {
+      this.kernel.metrics.retention('error', this.kernel.clock.now());
+      throw error;
+    });
+    this.kernel.metrics.retention({ ...result }, this.kernel.clock.now());
     const metadata = {
       sessionCutoff: cutoffs.sessions.toISOString(),
       artifactCutoff: cutoffs.artifacts.toISOString(),

@@ -43,7 +43,17 @@ export class PromptRunner {
     const executorSessionId = await this.bindExecutorSession(session);
     const deadline = new Date(this.kernel.clock.now().getTime() + this.kernel.settings.promptDeadlineMs);
     const input = { text: payload.text, attachments: await fetchPromptAttachments(this.kernel, job, session, attachments, payload.target) };
-    const { runId } = await executor.prompt(executorSessionId, input, { idempotencyKey: job.idempotencyKey, deadline, traceId: job.traceId ?? undefined });
+    const asked = performance.now();
+    const { runId } = await executor.prompt(executorSessionId, input, { idempotencyKey: job.idempotencyKey, deadline, traceId: job.traceId ?? undefined }).then(
+      (ack) => {
+        this.kernel.metrics.executorPrompt('ok', performance.now() - asked);
+        return ack;
+      },
+      (error: unknown) => {
+        this.kernel.metrics.executorPrompt('error', performance.now() - asked);
+        throw error;
+      },
+    );
     const { events, statusStored } = await this.followRun(job, session, executorSessionId, runId, deadline, payload.target);
     const terminal = events[events.length - 1];
     await this.deliverResult(job, session, events, payload.target);

@@ -8,6 +8,7 @@ import {
   type Logger,
   type RunningGateway,
 } from '@cowork-gateway/core';
+import { dashboardRoutes } from './dashboard/routes.js';
 import { STANDALONE_AUDIT_PREFIX, STANDALONE_CHOICES, standaloneKernelSettings } from './preset.js';
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '*', '']);
@@ -26,7 +27,8 @@ export function createHostLogger(config: LoadedConfig): Logger {
 
 /**
  * Starts the Standalone Gateway from a loaded config: refuses a wildcard bind without the
- * opt-in, then boots with core's {@link bootGateway} and this preset's plugin choices. Nothing
+ * opt-in, then boots with core's {@link bootGateway}, this preset's plugin choices and the
+ * operator `/dashboard` (core mounts `/metrics` and the admin API). Nothing
  * listens until every check and plugin has passed.
  */
 export async function startGateway(config: LoadedConfig, options: StartGatewayOptions = {}): Promise<RunningGateway> {
@@ -38,6 +40,11 @@ export async function startGateway(config: LoadedConfig, options: StartGatewayOp
     auditPrefix: STANDALONE_AUDIT_PREFIX,
     choices: STANDALONE_CHOICES,
     kernelSettings: standaloneKernelSettings,
+    routes: (kernel) => dashboardRoutes(kernel, {
+      adminToken: config.isSet('ADMIN_TOKEN') ? config.get<string>('ADMIN_TOKEN') : undefined,
+      failureLimit: config.get<number>('AUTH_FAILURE_LIMIT'),
+      blockMs: config.get<number>('AUTH_FAILURE_BLOCK_SECONDS') * 1000,
+    }),
   });
 }
 
