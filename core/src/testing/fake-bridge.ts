@@ -45,15 +45,18 @@ export class FakeBridge {
   private readonly waiters: { predicate: () => boolean; resolve: () => void }[] = [];
   private counter = 0;
 
-  private constructor(private readonly server: Server, readonly url: string, readonly secret: string) {}
+  private constructor(private readonly server: Server, readonly url: string, readonly secret: string, private readonly now: () => Date) {}
 
-  /** Starts on 127.0.0.1 with an ephemeral port; `url` is `http://127.0.0.1:<port>/deliveries`. */
-  static async start(secret: string): Promise<FakeBridge> {
+  /**
+   * Starts on 127.0.0.1 with an ephemeral port; `url` is `http://127.0.0.1:<port>/deliveries`.
+   * Signatures are checked against `now` (default: the system clock).
+   */
+  static async start(secret: string, options: { now?: () => Date } = {}): Promise<FakeBridge> {
     let bridge!: FakeBridge;
     const server = createServer((req, res) => void bridge.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    bridge = new FakeBridge(server, `http://127.0.0.1:${port}/deliveries`, secret);
+    bridge = new FakeBridge(server, `http://127.0.0.1:${port}/deliveries`, secret, options.now ?? (() => new Date()));
     return bridge;
   }
 
@@ -110,7 +113,7 @@ export class FakeBridge {
       res.writeHead(400).end('not json');
       return;
     }
-    const verified = verifyWebhookSignature({ instance: 'fake-bridge', secret: this.secret, headers: req.headers, rawBody: raw, now: new Date() });
+    const verified = verifyWebhookSignature({ instance: 'fake-bridge', secret: this.secret, headers: req.headers, rawBody: raw, now: this.now() });
     const delivery: FakeBridgeDelivery = { body, raw, headers: req.headers, signatureValid: verified.ok, receivedAt: Date.now() };
     this.attempts.push(delivery);
     const failure = this.down ?? this.nextFailure();

@@ -82,14 +82,14 @@ export interface SignedWebhookOptions {
 
 /**
  * The option entries every signed-webhook plugin shares, for its `v.strictObject`. Both
- * `sharedSecret` (at least 16 characters) and `deliveryUrl` are required: the reference enables
+ * `sharedSecret` (at least 8 characters) and `deliveryUrl` are required: the reference enables
  * the provider with either and requires both.
  */
 export function signedWebhookOptionEntries(defaults: { maxAttachmentBytes?: number } = {}) {
   return {
     sharedSecret: v.pipe(
       v.string(),
-      v.minLength(16, 'the shared secret must be at least 16 characters'),
+      v.minLength(8, 'the shared secret must be at least 8 characters'),
       secret(),
       v.description('Shared secret of the HMAC v1 signature, both directions. Secret: never logged or sent.'),
     ),
@@ -231,8 +231,9 @@ export class SignedWebhookProvider implements Provider {
 
   /**
    * Verifies, parses and normalizes one inbound request. Throws `webhook.signature_invalid`,
-   * `webhook.timestamp_invalid`, `webhook.signature_stale` (401), `webhook.replayed` (409) or
-   * `webhook.payload_invalid` (400). A sender with `isBot: true` gives no event.
+   * `webhook.timestamp_invalid`, `webhook.signature_stale` (401), `webhook.replayed` (409, the
+   * same signed request again for a payload without `id`) or `webhook.payload_invalid` (400). A
+   * sender with `isBot: true` gives no event.
    */
   async handleWebhook(request: WebhookRequest): Promise<WebhookResult> {
     const now = this.clock.now();
@@ -248,8 +249,14 @@ export class SignedWebhookProvider implements Provider {
     const parsed = parseWebhookPayload(request.rawBody, { instance: this.id, maxAttachmentBytes: this.options.maxAttachmentBytes });
     if (!parsed.ok) throw parsed.error;
     const payload = parsed.value;
-    const claim = this.replays.claim(verified.value, replayScope(this.id, payload.target), now);
-    if (!claim.ok) throw claim.error;
+    // A payload with an id is de-duplicated durably by the kernel (a replay, exact or re-signed,
+    // is a no-op); the replay guard protects the payloads without one.
+    let release = (): void => undefined;
+    if (!payload.durableId) {
+      const claim = this.replays.claim(verified.value, replayScope(this.id, payload.target), now);
+      if (!claim.ok) throw claim.error;
+      release = () => claim.value.release();
+    }
     try {
       if (payload.sender.isBot) return { events: [] };
       const event = webhookPayloadToInboundEvent(payload, { provider: this.kind, instance: this.id, now });
@@ -266,7 +273,7 @@ export class SignedWebhookProvider implements Provider {
       }
       return { events: [event] };
     } catch (error) {
-      claim.value.release();
+      release();
       throw error;
     }
   }

@@ -50,7 +50,7 @@ export function bridgeSettings(name: BridgeEnvName): readonly PluginSetting[] {
   const label = name === 'whatsapp' ? 'WhatsApp' : name[0]!.toUpperCase() + name.slice(1);
   return [
     { key: `${N}_DELIVERY_URL`, option: 'deliveryUrl', type: 'url', envAliases: alias('DELIVERY_URL'), description: `Where the ${label} bridge's replies are POSTed (https; http only for localhost); setting it or ${N}_SHARED_SECRET enables the bridge, both are required.` },
-    { key: `${N}_SHARED_SECRET`, option: 'sharedSecret', type: 'string', secret: true, envAliases: alias('SHARED_SECRET'), description: `Shared secret of the ${label} bridge (HMAC v1, both directions, at least 16 characters).` },
+    { key: `${N}_SHARED_SECRET`, option: 'sharedSecret', type: 'string', secret: true, envAliases: alias('SHARED_SECRET'), description: `Shared secret of the ${label} bridge (HMAC v1, both directions, at least 8 characters).` },
     { key: `${N}_PROVIDER_ID`, type: 'string', default: name, description: `Instance id of the ${label} bridge: its inbound path is /webhooks/<id>.` },
     { key: `${N}_WORKSPACE_ID`, option: 'workspaceId', type: 'string', envAliases: alias('WORKSPACE_ID'), description: `Workspace (guild) id set on every ${label} event; identities must then carry it.` },
     { key: `${N}_DELIVERY_ALLOWED_HOSTS`, option: 'allowedHosts', type: 'list', envAliases: alias('DELIVERY_ALLOWED_HOSTS'), description: `Comma-separated hosts the ${label} bridge may deliver to: exact names or *.example.com.` },

@@ -27,7 +27,7 @@ const channelGateway = (key: string): readonly string[] => [`OPEN_COWORK_GATEWAY
  * required.
  */
 export const webhookSettings: readonly PluginSetting[] = [
-  { key: 'WEBHOOK_SHARED_SECRET', option: 'sharedSecret', type: 'string', secret: true, envAliases: channelGateway('WEBHOOK_SHARED_SECRET'), description: 'Shared secret of the signed webhook provider (HMAC v1, both directions, at least 16 characters); setting it or WEBHOOK_DELIVERY_URL enables the provider, both are required.' },
+  { key: 'WEBHOOK_SHARED_SECRET', option: 'sharedSecret', type: 'string', secret: true, envAliases: channelGateway('WEBHOOK_SHARED_SECRET'), description: 'Shared secret of the signed webhook provider (HMAC v1, both directions, at least 8 characters); setting it or WEBHOOK_DELIVERY_URL enables the provider, both are required.' },
   { key: 'WEBHOOK_DELIVERY_URL', option: 'deliveryUrl', type: 'url', envAliases: channelGateway('WEBHOOK_DELIVERY_URL'), description: 'Where the webhook provider POSTs replies: https (http only for localhost), no credentials in the URL.' },
   { key: 'WEBHOOK_PROVIDER_ID', type: 'string', default: 'webhook', description: 'Instance id of the webhook provider: its inbound path is /webhooks/<id> and identities use it as provider.' },
   { key: 'WEBHOOK_DELIVERY_ALLOWED_HOSTS', option: 'allowedHosts', type: 'list', envAliases: channelGateway('WEBHOOK_DELIVERY_ALLOWED_HOSTS'), description: 'Comma-separated hosts the webhook provider may deliver to: exact names or *.example.com for subdomains.' },
