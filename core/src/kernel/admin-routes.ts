@@ -55,12 +55,12 @@ export function adminRoutes(kernel: Kernel): HttpRoute[] {
       return ok({ delivery: requeued });
     }),
     route('POST', '/admin/deliveries/:deliveryId/dead-letter', async (req) => {
+      const given = typeof req.body === 'object' && req.body !== null && typeof (req.body as { reason?: unknown }).reason === 'string' ? (req.body as { reason: string }).reason.trim() : '';
+      if (given.length > 500) throw new AdminBadRequest({ reason: 'reason must be at most 500 characters' });
       const delivery = await store.deliveries.get(req.params.deliveryId!);
       if (!delivery) throw new StoreNotFound({ what: 'delivery', id: req.params.deliveryId! });
       // A sending delivery is leased by a worker; only one waiting for its next attempt is parked.
       if (delivery.status !== 'pending') throw new AdminBadRequest({ reason: `delivery is ${delivery.status}; only pending deliveries can be dead-lettered` });
-      const given = typeof req.body === 'object' && req.body !== null && typeof (req.body as { reason?: unknown }).reason === 'string' ? (req.body as { reason: string }).reason.trim() : '';
-      if (given.length > 500) throw new AdminBadRequest({ reason: 'reason must be at most 500 characters' });
       const dead = await store.deliveries.deadLetter(delivery.deliveryId, null, `operator: ${given || 'dead-lettered by an operator'}`);
       return ok({ delivery: dead });
     }),

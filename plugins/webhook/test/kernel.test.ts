@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { expect } from 'chai';
 import * as v from 'valibot';
-import { silentLogger, type HttpRequest } from '@cowork-gateway/core';
+import { adminRoutes, isGatewayError, silentLogger, type HttpRequest, type HttpRoute } from '@cowork-gateway/core';
 import { startTestKernel, until, type TestKernel } from '@cowork-gateway/core/testing';
 import { MemoryStore } from '@cowork-gateway/memory-store';
 import { WebhookProvider, webhookOptions } from '../src/index.js';
@@ -83,5 +83,30 @@ describe('webhook provider on the kernel: retries and the circuit', function () 
     const [dead] = await lists.deliveries.list({ status: 'dead', limit: 10 });
     expect(dead!.attempts).to.equal(1);
     expect(dead!.lastError ?? dead!.deadReason).to.contain('delivery.receiver_rejected');
+  });
+
+  it('lets an operator dead-letter a pending delivery (admin route), then retry it', async () => {
+    gateway = await startWith(bridge, { circuitFailureThreshold: 50, deliveryBackoffBaseMs: 60_000, deliveryBackoffMaxMs: 60_000 });
+    bridge.goDown({ status: 503 });
+    await gateway.kernel.handleWebhook('hooks', httpRequest({ id: 'evt-op', target: { chatId: 'room-op' }, sender: { userId: 'u-1' }, text: 'operator' }));
+    const lists = gateway.store.operator!.lists!;
+    await until(async () => (await lists.deliveries.list({ status: 'pending', limit: 10 })).some((d) => d.attempts >= 1), 10_000);
+    const [pending] = (await lists.deliveries.list({ status: 'pending', limit: 10 })).filter((d) => d.attempts >= 1);
+    const routes = adminRoutes(gateway.kernel);
+    const find = (path: string): HttpRoute => routes.find((r) => r.method === 'POST' && r.path === path)!;
+    const call = (route: HttpRoute, id: string, body: unknown) =>
+      route.handle({ method: 'POST', path: '', params: { deliveryId: id }, query: {}, headers: {}, body, rawBody: Buffer.alloc(0), sourceIp: '127.0.0.1' });
+    const deadLetter = find('/admin/deliveries/:deliveryId/dead-letter');
+    expect(deadLetter.auth).to.equal('admin');
+    const dead = await call(deadLetter, pending!.deliveryId, null);
+    expect(dead.status).to.equal(200);
+    expect((dead.body as { delivery: { status: string; deadReason: string } }).delivery).to.include({ status: 'dead', deadReason: 'operator: dead-lettered by an operator' });
+    const codeOf = async (p: Promise<unknown>) => p.then(() => 'no error', (e: unknown) => (isGatewayError(e) ? e.code : 'uncoded'));
+    expect(await codeOf(call(deadLetter, pending!.deliveryId, {}))).to.equal('admin.bad_request');
+    expect(await codeOf(call(deadLetter, 'nope', {}))).to.equal('store.not_found');
+    expect(await codeOf(call(deadLetter, pending!.deliveryId, { reason: 'x'.repeat(501) }))).to.equal('admin.bad_request');
+    bridge.recover();
+    expect((await call(find('/admin/deliveries/:deliveryId/retry'), pending!.deliveryId, {})).status).to.equal(200);
+    await until(() => echoes(bridge).length >= 1, 10_000);
   });
 });
