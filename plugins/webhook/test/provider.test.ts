@@ -153,6 +153,23 @@ describe('webhook provider: delivery bodies', () => {
     expect(bodies[0]!['target']).to.deep.equal({ provider: 'hooks', chatId: 'room-1', isDirect: true, threadId: null, userId: 'u-1', messageId: null });
   });
 
+  it('classifies the bridge\'s answers: 429 Retry-After capped at maxRetryAfterMs, redirects, 4xx and oversized answers permanent', async () => {
+    const send = async () => provider.send(target, { text: 'x', format: 'plain' }, { deliveryId: `d-${Math.random()}` }).then(() => undefined, (e: unknown) => e as { code: string; classification: unknown });
+    bridge.failNext({ status: 429, headers: { 'retry-after': '3600' } });
+    expect(await send()).to.deep.include({ code: 'delivery.rate_limited', classification: { kind: 'rate_limited', retryAfterMs: 10_000 } });
+    bridge.failNext({ status: 429, headers: { 'retry-after': '2' } });
+    expect(await send()).to.deep.include({ classification: { kind: 'rate_limited', retryAfterMs: 2000 } });
+    bridge.failNext({ status: 302, headers: { location: 'http://169.254.169.254/' } });
+    expect(await send()).to.deep.include({ code: 'delivery.redirect_refused', classification: { kind: 'permanent' } });
+    bridge.failNext({ status: 413 });
+    expect(await send()).to.deep.include({ code: 'delivery.receiver_rejected', classification: { kind: 'permanent' } });
+    bridge.failNext({ status: 200, body: 'z'.repeat(70_000) });
+    expect(await send()).to.deep.include({ code: 'delivery.response_too_large', classification: { kind: 'permanent' } });
+    bridge.failNext({ status: 200, body: '{"messageId":"bad\\u0000id"}' });
+    expect(await send()).to.deep.include({ code: 'delivery.response_invalid', classification: { kind: 'permanent' } });
+    expect(bridge.attempts.filter((a) => a.headers.host?.startsWith('169.254'))).to.have.length(0);
+  });
+
   it('refuses a text over maxTextLength permanently without sending', async () => {
     const short = new WebhookProvider(options({ deliveryUrl: bridge.url, maxTextLength: 64 }), INSTANCE, silentLogger, { now: () => new Date() });
     const error = await short.send(target, { text: 'x'.repeat(65), format: 'plain' }, { deliveryId: 'd-long' }).catch((e: unknown) => e as { code: string; classification: unknown });
