@@ -206,7 +206,7 @@ export class SignedWebhookProvider implements Provider {
   async start(_ctx: ProviderContext): Promise<void> {
     this.lifetime = new AbortController();
     if (this.options.allowPrivateDelivery) {
-      this.deps.logger.warn('private delivery is allowed: replies may go to private and reserved addresses (cloud metadata stays blocked)', { event: 'webhook.private_delivery_allowed' });
+      this.deps.logger.warn('webhook.private_delivery_allowed', { instance: this.id, detail: 'replies may go to private and reserved addresses (cloud metadata stays blocked)' });
     }
   }
 
@@ -266,9 +266,10 @@ export class SignedWebhookProvider implements Provider {
       }
       if (!payload.durableId) {
         this.undurable += 1;
-        this.deps.logger.warn('webhook payload has no id: accepted, but a resend after a restart cannot be recognised as a duplicate; send a stable id', {
-          event: 'webhook.event_not_durable',
+        this.deps.logger.warn('webhook.event_not_durable', {
+          instance: this.id,
           eventId: payload.eventId,
+          detail: 'the payload has no id: accepted, but a resend after a restart cannot be recognised as a duplicate; send a stable id',
         });
       }
       return { events: [event] };

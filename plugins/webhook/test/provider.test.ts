@@ -73,7 +73,7 @@ describe('webhook provider: ingress', () => {
     const request = signedWebhookRequest('hooks', SECRET, { target: { chatId: 'room-1' }, sender: { userId: 'u-1' }, text: 'no id' });
     const result = await p.handleWebhook(request);
     expect(result.events[0]!.eventId).to.match(/^[0-9a-f-]{36}$/);
-    expect(logger.lines.map((l) => l.fields?.['event'])).to.include('webhook.event_not_durable');
+    expect(logger.lines.map((l) => l.message)).to.include('webhook.event_not_durable');
     expect(await p.health()).to.deep.include({ state: 'ok' });
     expect(((await p.health()) as { detail: Record<string, unknown> }).detail['undurableEvents']).to.equal(1);
     const replay = await p.handleWebhook(request).catch((e: unknown) => e as { code: string; status: number });
@@ -205,7 +205,7 @@ describe('webhook provider: delivery bodies', () => {
     await p.start({} as ProviderContext);
     const health = await p.health();
     expect(health).to.deep.equal({ state: 'ok', detail: { deliveryHost: 'hooks.example.com', privateDelivery: true, allowlisted: true, undurableEvents: 0 } });
-    expect(logger.lines.map((l) => l.fields?.['event'])).to.include('webhook.private_delivery_allowed');
+    expect(logger.lines.map((l) => l.message)).to.include('webhook.private_delivery_allowed');
     expect(JSON.stringify(logger.lines)).not.to.contain('token=abc');
     await p.stop({ drain: false });
   });
