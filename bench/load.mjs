@@ -8,10 +8,11 @@ export function percentile(sorted, p) {
 }
 
 /**
- * Sends `total` POSTs of `bodyFor(i)` to `url` with `concurrency` in flight.
+ * Sends `total` POSTs of `bodyFor(i)` to `url` with `concurrency` in flight. `headersFor(body)`,
+ * when given, adds per-request headers computed from the exact body string (e.g. a signature).
  * Returns per-request latencies (ms), status counts and wall time.
  */
-export async function blast({ url, total, concurrency, bodyFor, headers = {} }) {
+export async function blast({ url, total, concurrency, bodyFor, headers = {}, headersFor }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const target = new URL(url);
   const latencies = [];
@@ -23,7 +24,7 @@ export async function blast({ url, total, concurrency, bodyFor, headers = {} }) 
       const i = next++;
       const body = JSON.stringify(bodyFor(i));
       const t0 = performance.now();
-      const status = await post(agent, target, body, headers);
+      const status = await post(agent, target, body, headersFor ? { ...headers, ...headersFor(body) } : headers);
       latencies.push(performance.now() - t0);
       statuses[status] = (statuses[status] ?? 0) + 1;
     }

@@ -18,15 +18,24 @@
 // store and ~93 msg/s on Postgres (perf-anchors.md, "The peer"); our target is ≥ 10x each.
 // Then bench/job-queue.mjs compares pg-store's job queue with graphile-worker on the same database.
 //
+//   webhook signed in/out      the same two runs through @cowork-gateway/webhook: every request
+//                    HMAC-signed (v1) by the load generator and verified by the gateway, every
+//                    reply POSTed signed through the SSRF-checked, DNS-pinned wire to a loopback
+//                    bridge that verifies it (the reference's own wire, inventory §2.5)
+//
 //   --stores memory,postgres   which stores to run (default both)
 //   --no-queue                 skip the job-queue comparison
+//   --only webhook             run only the koa floor and the webhook-provider rows
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blast, paced, percentile } from './load.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const { FakeChannel } = await import(join(root, 'core/dist/src/testing/index.js'));
+const { FakeChannel, FakeBridge } = await import(join(root, 'core/dist/src/testing/index.js'));
+const { signatureHeaders } = await import(join(root, 'core/dist/src/index.js'));
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const BENCH_SECRET = 'bench-webhook-shared-secret';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -82,7 +91,7 @@ async function storeEnv(store) {
 }
 
 /** Starts the real CLI (`cowork-standalone-gateway start`) as its own process, like production. */
-async function startGateway(channel, storeVars) {
+async function startGateway(channel, storeVars, overrides = {}) {
   const env = {
     PATH: process.env.PATH,
     ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
@@ -95,9 +104,10 @@ async function startGateway(channel, storeVars) {
     OPEN_COWORK_STANDALONE_GATEWAY_DELIVERY_CONCURRENCY: '32',
     OPEN_COWORK_STANDALONE_GATEWAY_CONFIG_JSON: JSON.stringify({
       executor: { use: '@cowork-gateway/core/testing/fake-executor' },
-      providers: [{ use: '@cowork-gateway/core/testing/fake-provider', id: 'bench', options: { deliveryUrl: channel.url } }],
+      providers: [{ use: '@cowork-gateway/core/testing/fake-provider', id: 'bench', options: { deliveryUrl: channel?.url } }],
       identities: [{ provider: 'bench', externalUserId: 'bench-user', role: 'member' }],
     }),
+    ...overrides,
   };
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
   const child = spawn(process.execPath, [...profile, join(root, 'hosts/standalone-gateway/dist/src/bin.js'), 'start'], { env, cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -187,6 +197,75 @@ async function gatewayRuns(store) {
   ];
 }
 
+/** The sample message as the webhook wire's payload (seed 001 / inventory §2.5 shape). */
+function webhookBody(i, run) {
+  const { id, chatId, userId, text } = sampleBody(i, run);
+  return { id, target: { chatId }, sender: { userId }, text };
+}
+
+/**
+ * The gateway through @cowork-gateway/webhook: requests signed in (HMAC v1 per request, verified
+ * by the gateway), replies signed out to a loopback FakeBridge that verifies every signature.
+ */
+async function webhookRuns(store) {
+  const bridge = await FakeBridge.start(BENCH_SECRET);
+  const { env: storeVars, cleanup } = await storeEnv(store);
+  const gateway = await startGateway(null, storeVars, {
+    OPEN_COWORK_STANDALONE_GATEWAY_WEBHOOK_SHARED_SECRET: BENCH_SECRET,
+    OPEN_COWORK_STANDALONE_GATEWAY_WEBHOOK_DELIVERY_URL: bridge.url,
+    OPEN_COWORK_STANDALONE_GATEWAY_WEBHOOK_ALLOW_LOOPBACK_DELIVERY: 'true',
+    OPEN_COWORK_STANDALONE_GATEWAY_CONFIG_JSON: JSON.stringify({
+      executor: { use: '@cowork-gateway/core/testing/fake-executor' },
+      identities: [{ provider: 'webhook', externalUserId: 'bench-user', role: 'member' }],
+    }),
+  });
+  const url = `${gateway.url}/webhooks/webhook`;
+  const sign = (body) => signatureHeaders(BENCH_SECRET, body, new Date());
+  let scanned = 0;
+  let seen = 0;
+  const waitEchoes = (count, timeoutMs) => bridge.waitFor(() => {
+    for (; scanned < bridge.deliveries.length; scanned += 1) if (String(bridge.deliveries[scanned].body.text).startsWith('Echo: ')) seen += 1;
+    return seen >= count;
+  }, timeoutMs);
+  await blast({ url, total: 500, concurrency: CONCURRENCY, bodyFor: (i) => webhookBody(i, 'warm'), headersFor: sign });
+  await waitEchoes(500, 60_000);
+
+  const sentAt = new Map();
+  const before = bridge.deliveries.length;
+  const cpuBefore = gateway.cpuMs();
+  const t0 = performance.now();
+  const ingest = await blast({
+    url, total: MESSAGES, concurrency: CONCURRENCY, headersFor: sign,
+    bodyFor: (i) => { sentAt.set(`chat-${i % 200}:${i}`, Date.now()); return webhookBody(i, 'e2e'); },
+  });
+  await waitEchoes(500 + MESSAGES, 300_000);
+  const e2eMs = performance.now() - t0;
+  const cpuPerMessageMs = (gateway.cpuMs() - cpuBefore) / MESSAGES;
+  const received = bridge.deliveries.slice(before).filter((d) => String(d.body.text).startsWith('Echo: '));
+  const latencies = [];
+  for (const d of received) {
+    const n = /number (\d+)/.exec(d.body.text)?.[1];
+    const key = `${d.body.target.chatId}:${n}`;
+    if (sentAt.has(key)) latencies.push(d.receivedAt - sentAt.get(key));
+  }
+  latencies.sort((a, b) => a - b);
+  const unsigned = bridge.attempts.filter((a) => !a.signatureValid).length;
+  const duplicates = bridge.duplicates;
+  await gateway.stop();
+  await bridge.close();
+  await cleanup();
+  const e2eRate = (MESSAGES / e2eMs) * 1000;
+  return [
+    summarize(`webhook provider ingest (signed in → verified → 202, ${store} store)`, ingest),
+    {
+      name: `webhook provider end-to-end (signed in → reply signed out to the bridge, ${store} store)`, rate: Math.round(e2eRate),
+      p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)),
+      replies: received.length, duplicates, badSignatures: unsigned, gatewayCpuMsPerMessage: round(cpuPerMessageMs),
+      vsReference: `${(e2eRate / REFERENCE[store].rate).toFixed(1)}x the reference gateway's ~${REFERENCE[store].rate} msg/s on ${store}`,
+    },
+  ];
+}
+
 /**
  * A steady `rate` msg/s for 5 s (open loop), latency from send to reply arrival. The reference
  * gateway's figure at 50 msg/s is p50 9 ms, p99 69 ms (memory store, perf-anchors.md).
@@ -215,9 +294,14 @@ async function pacedRun(channel, url, rate, store) {
 const results = { at: new Date().toISOString(), node: process.version, messages: MESSAGES, concurrency: CONCURRENCY, runs: [] };
 results.runs.push(await koaFloor());
 for (const store of STORES) {
-  const runs = await gatewayRuns(store);
-  runs[0].vsKoaFloor = `${(runs[0].rate / results.runs[0].rate).toFixed(2)}x raw Koa`;
-  results.runs.push(...runs);
+  if (ONLY !== 'webhook') {
+    const runs = await gatewayRuns(store);
+    runs[0].vsKoaFloor = `${(runs[0].rate / results.runs[0].rate).toFixed(2)}x raw Koa`;
+    results.runs.push(...runs);
+  }
+  const hooks = await webhookRuns(store);
+  hooks[0].vsKoaFloor = `${(hooks[0].rate / results.runs[0].rate).toFixed(2)}x raw Koa`;
+  results.runs.push(...hooks);
 }
 
 console.log(`\nbench: ${MESSAGES} messages, ${CONCURRENCY} in flight, ${results.node}\n`);
@@ -228,6 +312,7 @@ for (const r of results.runs) {
     r.vsKoaFloor,
     r.vsReference,
     r.duplicates !== undefined ? `${r.replies} replies, ${r.duplicates} duplicates` : null,
+    r.badSignatures !== undefined ? `${r.badSignatures} bad signatures at the bridge` : null,
     r.gatewayCpuMsPerMessage !== undefined ? `gateway CPU ${r.gatewayCpuMsPerMessage} ms/message` : null,
   ].filter(Boolean).join('; ');
   console.log(`| ${r.name} | ${r.rate} | ${r.p50Ms} | ${r.p99Ms} | ${notes} |`);

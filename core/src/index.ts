@@ -389,3 +389,15 @@ export {
   type DeliveryRequestInput,
   type DeliveryRequest,
 } from './webhook-wire/index.js';
+export {
+  DEFAULT_ATTACHMENT_CACHE_BYTES,
+  WebhookAttachmentTooLarge,
+  WebhookAttachmentUnavailable,
+  SignedWebhookProvider,
+  signedWebhookOptionEntries,
+  deliveryUrlCheck,
+  type DeliveryUrlOptions,
+  type SignedWebhookProfile,
+  type SignedWebhookOptions,
+  type SignedWebhookDeps,
+} from './webhook-wire/index.js';

@@ -9,7 +9,8 @@ import { requireOperatorPart } from './store-ops.js';
 
 /**
  * Operator endpoints behind the admin token: "where is my message?" traces, identities (so a
- * memory-store gateway can be managed while it runs), and the dead-letter queue. Each route
+ * memory-store gateway can be managed while it runs), and the delivery outbox (list, retry a dead
+ * delivery, dead-letter a pending one). Each route
  * needs an operator part of the store; without it the route answers `store.capability_missing`
  * (404) naming the part.
  */
@@ -53,6 +54,16 @@ export function adminRoutes(kernel: Kernel): HttpRoute[] {
       kernel.metrics.deliveryRequeued(kernel.context.providers.get(delivery.instance)?.kind ?? 'other');
       kernel.context.wakeDeliveries();
       return ok({ delivery: requeued });
+    }),
+    route('POST', '/admin/deliveries/:deliveryId/dead-letter', async (req) => {
+      const given = typeof req.body === 'object' && req.body !== null && typeof (req.body as { reason?: unknown }).reason === 'string' ? (req.body as { reason: string }).reason.trim() : '';
+      if (given.length > 500) throw new AdminBadRequest({ reason: 'reason must be at most 500 characters' });
+      const delivery = await store.deliveries.get(req.params.deliveryId!);
+      if (!delivery) throw new StoreNotFound({ what: 'delivery', id: req.params.deliveryId! });
+      // A sending delivery is leased by a worker; only one waiting for its next attempt is parked.
+      if (delivery.status !== 'pending') throw new AdminBadRequest({ reason: `delivery is ${delivery.status}; only pending deliveries can be dead-lettered` });
+      const dead = await store.deliveries.deadLetter(delivery.deliveryId, null, `operator: ${given || 'dead-lettered by an operator'}`);
+      return ok({ delivery: dead });
     }),
   ];
 }

@@ -74,3 +74,4 @@ export {
   type TestKernelOptions,
   type TestIdentity,
 } from './test-kernel.js';
+export { FakeBridge, signedWebhookRequest, type FakeBridgeDelivery, type FakeBridgeFailure } from './fake-bridge.js';

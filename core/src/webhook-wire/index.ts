@@ -71,3 +71,15 @@ export {
   type DeliveryRequestInput,
   type DeliveryRequest,
 } from './delivery-body.js';
+export {
+  DEFAULT_ATTACHMENT_CACHE_BYTES,
+  WebhookAttachmentTooLarge,
+  WebhookAttachmentUnavailable,
+  SignedWebhookProvider,
+  signedWebhookOptionEntries,
+  deliveryUrlCheck,
+  type DeliveryUrlOptions,
+  type SignedWebhookProfile,
+  type SignedWebhookOptions,
+  type SignedWebhookDeps,
+} from './signed-webhook-provider.js';

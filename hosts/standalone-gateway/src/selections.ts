@@ -8,7 +8,8 @@ import {
   type PluginSelection,
   type ProviderSelection,
 } from '@cowork-gateway/core';
-import { OPENCODE_PACKAGE, SHORTCUT_PLUGINS, STORE_PACKAGES, TELEGRAM_PACKAGE } from './settings.js';
+import type { GatewayPlugin } from '@cowork-gateway/core';
+import { BRIDGE_PACKAGE, BRIDGE_SHORTCUTS, OPENCODE_PACKAGE, SHORTCUT_PLUGINS, STORE_PACKAGES, TELEGRAM_PACKAGE, WEBHOOK_PACKAGE } from './settings.js';
 
 // This preset's shortcuts: which plugin the flat settings select (STORE, OPENCODE_URL /
 // OPENCODE_MANAGED, TELEGRAM_BOT_TOKEN) and its fail-closed rules. The option mapping itself
@@ -26,6 +27,12 @@ export const TelegramWebhookIncomplete = defineError<{ missing: string }>({
   code: 'host.telegram_webhook_incomplete',
   status: 400,
   message: ({ missing }) => `host.telegram_webhook_incomplete: Telegram webhook mode needs ${missing}; or use TELEGRAM_MODE=polling`,
+});
+
+export const SignedWebhookIncomplete = defineError<{ provider: string; missing: string }>({
+  code: 'host.webhook_incomplete',
+  status: 400,
+  message: ({ provider, missing }) => `host.webhook_incomplete: the ${provider} provider needs both a shared secret and a delivery URL; set ${missing}`,
 });
 
 /** The store: the config file's `store`, else the STORE shortcut with the DATABASE_* settings. */
@@ -58,11 +65,35 @@ export function executorSelection(config: LoadedConfig): PluginSelection | null 
   return { ...selection, options: external ? { ...options, ...(password === undefined ? {} : { password }) } : { ...options, managed: managed ?? {} } };
 }
 
-/** The config file's providers plus Telegram when TELEGRAM_BOT_TOKEN is set. */
+/**
+ * The config file's providers, plus Telegram when TELEGRAM_BOT_TOKEN is set, the signed webhook
+ * when WEBHOOK_SHARED_SECRET or WEBHOOK_DELIVERY_URL is set, and each env bridge (DISCORD_*,
+ * WHATSAPP_*, SIGNAL_*) when its DELIVERY_URL or SHARED_SECRET is set.
+ */
 export function providerSelections(config: LoadedConfig): ProviderSelection[] {
   const selections = [...config.providers];
   if (pluginEnabledBySettings(SHORTCUT_PLUGINS.telegram, config)) selections.push(telegramSelection(config));
+  const webhook = signedWebhookSelection(config, SHORTCUT_PLUGINS.webhook, WEBHOOK_PACKAGE, 'WEBHOOK', 'webhook');
+  if (webhook) selections.push(webhook);
+  for (const [name, plugin] of Object.entries(BRIDGE_SHORTCUTS)) {
+    const bridge = signedWebhookSelection(config, plugin, BRIDGE_PACKAGE, name.toUpperCase(), name);
+    if (bridge) selections.push({ ...bridge, options: { platform: name, ...bridge.options } });
+  }
   return selections;
+}
+
+/**
+ * A signed-webhook provider from `<PREFIX>_SHARED_SECRET` and `<PREFIX>_DELIVERY_URL`: either
+ * enables it, and then both are required (fail closed, naming the missing variable).
+ */
+function signedWebhookSelection(config: LoadedConfig, plugin: GatewayPlugin, use: string, prefix: string, label: string): ProviderSelection | undefined {
+  const secretKey = `${prefix}_SHARED_SECRET`;
+  const urlKey = `${prefix}_DELIVERY_URL`;
+  const hasSecret = config.isSet(secretKey);
+  const hasUrl = config.isSet(urlKey);
+  if (!hasSecret && !hasUrl) return undefined;
+  if (!hasSecret || !hasUrl) throw new SignedWebhookIncomplete({ provider: label, missing: config.envName(hasSecret ? urlKey : secretKey) });
+  return providerSelectionFromSettings(plugin, config, use);
 }
 
 function telegramSelection(config: LoadedConfig): ProviderSelection {

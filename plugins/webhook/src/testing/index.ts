@@ -1,0 +1,7 @@
+/**
+ * @packageDocumentation
+ * `@cowork-gateway/webhook/testing`: the loopback fake bridge and a signed-request builder (from
+ * `@cowork-gateway/core/testing`), for this package's tests and for hosts that run the webhook
+ * provider end to end offline.
+ */
+export { FakeBridge, signedWebhookRequest, type FakeBridgeDelivery, type FakeBridgeFailure } from '@cowork-gateway/core/testing';
