@@ -8,7 +8,7 @@ import {
   type PluginSelection,
   type ProviderSelection,
 } from '@cowork-gateway/core';
-import { OPENCODE_PACKAGE, SHORTCUT_PLUGINS, STORE_PACKAGES, TELEGRAM_PACKAGE } from './settings.js';
+import { OPENCODE_PACKAGE, SHORTCUT_PLUGINS, SLACK_PACKAGE, STORE_PACKAGES, TELEGRAM_PACKAGE } from './settings.js';
 
 // This preset's shortcuts: which plugin the flat settings select (STORE, OPENCODE_URL /
 // OPENCODE_MANAGED, TELEGRAM_BOT_TOKEN) and its fail-closed rules. The option mapping itself
@@ -26,6 +26,13 @@ export const TelegramWebhookIncomplete = defineError<{ missing: string }>({
   code: 'host.telegram_webhook_incomplete',
   status: 400,
   message: ({ missing }) => `host.telegram_webhook_incomplete: Telegram webhook mode needs ${missing}; or use TELEGRAM_MODE=polling`,
+});
+
+export const SlackSigningSecretRequired = defineError<{ key: string; enabledBy: string }>({
+  code: 'host.slack_signing_secret_required',
+  status: 400,
+  message: ({ key, enabledBy }) =>
+    `host.slack_signing_secret_required: ${enabledBy} enables Slack, which needs ${key} (the app's Signing Secret, Basic Information → App Credentials) to verify every request from Slack`,
 });
 
 /** The store: the config file's `store`, else the STORE shortcut with the DATABASE_* settings. */
@@ -58,11 +65,20 @@ export function executorSelection(config: LoadedConfig): PluginSelection | null 
   return { ...selection, options: external ? { ...options, ...(password === undefined ? {} : { password }) } : { ...options, managed: managed ?? {} } };
 }
 
-/** The config file's providers plus Telegram when TELEGRAM_BOT_TOKEN is set. */
+/** The config file's providers plus Telegram when TELEGRAM_BOT_TOKEN is set and Slack when SLACK_BOT_TOKEN is. */
 export function providerSelections(config: LoadedConfig): ProviderSelection[] {
   const selections = [...config.providers];
   if (pluginEnabledBySettings(SHORTCUT_PLUGINS.telegram, config)) selections.push(telegramSelection(config));
+  if (pluginEnabledBySettings(SHORTCUT_PLUGINS.slack, config)) selections.push(slackSelection(config));
   return selections;
+}
+
+/** Slack fails closed: without the signing secret no request from Slack could be verified. */
+function slackSelection(config: LoadedConfig): ProviderSelection {
+  if (!config.isSet('SLACK_SIGNING_SECRET')) {
+    throw new SlackSigningSecretRequired({ key: config.envName('SLACK_SIGNING_SECRET'), enabledBy: config.envName('SLACK_BOT_TOKEN') });
+  }
+  return providerSelectionFromSettings(SHORTCUT_PLUGINS.slack, config, SLACK_PACKAGE);
 }
 
 function telegramSelection(config: LoadedConfig): ProviderSelection {
