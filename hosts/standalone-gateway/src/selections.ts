@@ -32,7 +32,13 @@ export const SlackSigningSecretRequired = defineError<{ key: string; enabledBy: 
   code: 'host.slack_signing_secret_required',
   status: 400,
   message: ({ key, enabledBy }) =>
-    `host.slack_signing_secret_required: ${enabledBy} enables Slack, which needs ${key} (the app's Signing Secret, Basic Information → App Credentials) to verify every request from Slack`,
+    `host.slack_signing_secret_required: ${enabledBy} enables Slack in events mode, which needs ${key} (the app's Signing Secret, Basic Information → App Credentials) to verify every request from Slack; or use SLACK_MODE=socket with SLACK_APP_TOKEN`,
+});
+
+export const SlackAppTokenRequired = defineError<{ key: string; mode: string }>({
+  code: 'host.slack_app_token_required',
+  status: 400,
+  message: ({ key, mode }) => `host.slack_app_token_required: ${mode}=socket needs ${key} (an app-level xapp- token with connections:write, Basic Information → App-Level Tokens)`,
 });
 
 /** The store: the config file's `store`, else the STORE shortcut with the DATABASE_* settings. */
@@ -73,14 +79,6 @@ export function providerSelections(config: LoadedConfig): ProviderSelection[] {
   return selections;
 }
 
-/** Slack fails closed: without the signing secret no request from Slack could be verified. */
-function slackSelection(config: LoadedConfig): ProviderSelection {
-  if (!config.isSet('SLACK_SIGNING_SECRET')) {
-    throw new SlackSigningSecretRequired({ key: config.envName('SLACK_SIGNING_SECRET'), enabledBy: config.envName('SLACK_BOT_TOKEN') });
-  }
-  return providerSelectionFromSettings(SHORTCUT_PLUGINS.slack, config, SLACK_PACKAGE);
-}
-
 function telegramSelection(config: LoadedConfig): ProviderSelection {
   const selection = providerSelectionFromSettings(SHORTCUT_PLUGINS.telegram, config, TELEGRAM_PACKAGE);
   const { publicUrl, ...options } = selection.options as Record<string, unknown>;
@@ -96,4 +94,14 @@ function checkTelegramWebhook(config: LoadedConfig, publicUrl: string | undefine
   if (!publicUrl) throw new TelegramWebhookIncomplete({ missing: `a public HTTPS URL: set ${urlKeys}` });
   if (!publicUrl.startsWith('https://')) throw new TelegramWebhookIncomplete({ missing: `an HTTPS public URL, got a non-https one in ${urlKeys}` });
   if (!secret) throw new TelegramWebhookIncomplete({ missing: `a webhook secret: set ${config.envName('TELEGRAM_WEBHOOK_SECRET')}` });
+}
+
+/** Slack fails closed: events mode needs the signing secret, socket mode the app-level token. */
+function slackSelection(config: LoadedConfig): ProviderSelection {
+  const socket = config.get<string>('SLACK_MODE') === 'socket';
+  if (socket && !config.isSet('SLACK_APP_TOKEN')) throw new SlackAppTokenRequired({ key: config.envName('SLACK_APP_TOKEN'), mode: config.envName('SLACK_MODE') });
+  if (!socket && !config.isSet('SLACK_SIGNING_SECRET')) {
+    throw new SlackSigningSecretRequired({ key: config.envName('SLACK_SIGNING_SECRET'), enabledBy: config.envName('SLACK_BOT_TOKEN') });
+  }
+  return providerSelectionFromSettings(SHORTCUT_PLUGINS.slack, config, SLACK_PACKAGE);
 }

@@ -22,6 +22,7 @@ const APPROVER = 'U0APPROVE1';
 const ADMIN = 'U0ADMIN001';
 const UNSCOPED = 'U0UNSCOPE1';
 const OTHER_TEAM = 'T0OTHER001';
+const APP_TOKEN = 'xapp-1-A0FAKEAPP1-1234567890-e2eAppLevelTokenValue';
 
 describe('standalone gateway with Slack (fake Slack)', function () {
   this.timeout(60_000);
@@ -178,6 +179,30 @@ describe('standalone gateway with Slack (fake Slack)', function () {
     expect(result.code).to.equal(2);
     expect(result.stderr).to.contain('host.slack_signing_secret_required').and.contain(`${PREFIX}SLACK_SIGNING_SECRET`);
     expect(result.stderr).not.to.contain(BOT_TOKEN);
+  });
+
+  it('runs in Socket Mode without a public URL: a mention gets a threaded reply, a retried envelope runs once', async () => {
+    await slack.close();
+    slack = await startFakeSlack({ botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, appToken: APP_TOKEN });
+    slack.addChannel(FAKE_CHANNEL_ID);
+    host = await startHost(['--config', config()], env({ [`${PREFIX}SLACK_MODE`]: 'socket', [`${PREFIX}SLACK_APP_TOKEN`]: APP_TOKEN, [`${PREFIX}SLACK_SIGNING_SECRET`]: '' }));
+    await slack.waitForSocket();
+    const envelope = eventCallback(mention('over the socket', { ts: '1700000600.000100' }), { eventId: 'Ev0E2ESOCK1' });
+    await slack.sendEnvelope('events_api', envelope);
+    await slack.sendEnvelope('events_api', envelope, { retryAttempt: 1 });
+    expect(await waitFor('Echo: over the socket')).to.include({ thread_ts: '1700000600.000100' });
+    await slack.sendEnvelope('events_api', eventCallback(mention('second')));
+    await waitFor('Echo: second');
+    expect(postsContaining('Echo: over the socket')).to.have.length(1);
+    // No HTTP route answers for a socket-mode instance.
+    expect((await slack.deliverEvent(webhook(), eventCallback(mention('by http')))).status).to.equal(401);
+    expect(host.stderr()).not.to.contain(APP_TOKEN).and.not.to.contain(BOT_TOKEN);
+  });
+
+  it('refuses Socket Mode without an app-level token', async () => {
+    const result = await runCli(['start', '--config', config()], env({ [`${PREFIX}SLACK_MODE`]: 'socket' }));
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.contain('host.slack_app_token_required').and.contain(`${PREFIX}SLACK_APP_TOKEN`);
   });
 
   it('reads seed 001\'s OPEN_COWORK_GATEWAY_SLACK_* names as aliases', async () => {

@@ -15,3 +15,19 @@ export const SlackTeamNotAllowed = defineError<{ instance: string; team: string 
   message: ({ instance, team }) =>
     `slack.team_not_allowed: provider "${instance}" only accepts its configured workspace, not team "${team}"; change OPEN_COWORK_STANDALONE_GATEWAY_SLACK_TEAM_ID (option teamId) or remove it`,
 });
+
+/** Events mode without a signing secret: no request from Slack could be verified. */
+export const SlackSigningSecretRequired = defineError<{ instance: string }>({
+  code: 'slack.signing_secret_required',
+  status: 400,
+  message: ({ instance }) =>
+    `slack.signing_secret_required: provider "${instance}" is in events mode without a signing secret; set OPEN_COWORK_STANDALONE_GATEWAY_SLACK_SIGNING_SECRET (option signingSecret) to the app's Signing Secret, or use socket mode`,
+});
+
+/** Socket mode without an app-level token. */
+export const SlackAppTokenRequired = defineError<{ instance: string }>({
+  code: 'slack.app_token_required',
+  status: 400,
+  message: ({ instance }) =>
+    `slack.app_token_required: provider "${instance}" is in socket mode without an app-level token; set OPEN_COWORK_STANDALONE_GATEWAY_SLACK_APP_TOKEN (option appToken) to an xapp- token with connections:write`,
+});

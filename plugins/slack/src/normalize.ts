@@ -36,7 +36,27 @@ type Obj = Record<string, unknown>;
  */
 export function normalizeSlackRequest(rawBody: Buffer, contentType: string, ctx: NormalizeContext): SlackInbound {
   if (/^application\/x-www-form-urlencoded\b/i.test(contentType.trim())) return normalizeForm(new URLSearchParams(rawBody.toString('utf8')), ctx);
-  const body = parseJson(rawBody, ctx.instance, 'the body');
+  return normalizeEventsBody(parseJson(rawBody, ctx.instance, 'the body'), ctx);
+}
+
+/**
+ * Normalizes one Socket Mode envelope by its type: `events_api` carries the same body as an
+ * Events API request, `interactive` an interaction payload, `slash_commands` the slash command
+ * fields as a JSON object. Other types are acknowledged and dropped.
+ */
+export function normalizeSocketEnvelope(type: string, payload: unknown, ctx: NormalizeContext): SlackInbound {
+  if (type === 'events_api') return normalizeEventsBody(payload, ctx);
+  if (type === 'interactive') return normalizeInteraction(payload, ctx);
+  if (type === 'slash_commands') {
+    if (!isObject(payload)) throw invalid(ctx, 'the slash command payload is not an object');
+    const form = new URLSearchParams();
+    for (const [key, value] of Object.entries(payload)) if (typeof value === 'string') form.set(key, value);
+    return normalizeForm(form, ctx);
+  }
+  return { outcome: 'ignored', reason: `envelope type ${type.slice(0, 40)}`, ack: { kind: 'events' } };
+}
+
+function normalizeEventsBody(body: unknown, ctx: NormalizeContext): SlackInbound {
   if (!isObject(body)) throw invalid(ctx, 'the body is not a JSON object');
   if (body.type === 'url_verification') {
     if (typeof body.challenge !== 'string' || body.challenge.length === 0 || body.challenge.length > 1024) throw invalid(ctx, 'url_verification without a challenge');

@@ -4,7 +4,7 @@ import { secret, token, type PluginSetting } from '@cowork-gateway/core';
 /** Slack's Web API base, as the SDK uses it. */
 export const SLACK_API_URL = 'https://slack.com/api/';
 
-/** Options of `@cowork-gateway/slack`; `botToken` and `signingSecret` are required. */
+/** Options of `@cowork-gateway/slack`; `botToken` always, then `signingSecret` (events mode) or `appToken` (socket mode). */
 export const slackOptions = v.strictObject({
   botToken: v.pipe(
     v.string(),
@@ -12,11 +12,28 @@ export const slackOptions = v.strictObject({
     secret(),
     v.description('Bot User OAuth Token (xoxb-…) of the Slack app (OPEN_COWORK_STANDALONE_GATEWAY_SLACK_BOT_TOKEN). Secret: never logged.'),
   ),
-  signingSecret: v.pipe(
-    v.string(),
-    v.minLength(1, 'the signing secret is empty'),
-    secret(),
-    v.description('Signing Secret of the Slack app (Basic Information → App Credentials); every inbound request is verified with it. Secret: never logged.'),
+  signingSecret: v.optional(
+    v.pipe(
+      v.string(),
+      v.minLength(1, 'the signing secret is empty'),
+      secret(),
+      v.description('Signing Secret of the Slack app (Basic Information → App Credentials); every inbound HTTP request is verified with it. Required in events mode. Secret: never logged.'),
+    ),
+  ),
+  mode: v.optional(
+    v.pipe(
+      v.picklist(['events', 'socket']),
+      v.description('How Slack reaches the gateway: "events" (Events API, interactivity and slash commands over signed HTTP at /webhooks/<instance>; needs a public URL) or "socket" (Socket Mode: the gateway opens a WebSocket to Slack; needs appToken, no public URL). Default "events".'),
+    ),
+    'events',
+  ),
+  appToken: v.optional(
+    v.pipe(
+      v.string(),
+      v.minLength(1, 'the app-level token is empty'),
+      secret(),
+      v.description('App-level token (xapp-…, scope connections:write) for Socket Mode. Required in socket mode. Secret: never logged.'),
+    ),
   ),
   teamId: v.optional(
     v.pipe(
@@ -58,7 +75,9 @@ const channelGateway = (key: string): readonly string[] => [`OPEN_COWORK_GATEWAY
 /** The flat settings (the reference's names) that fill these options when a host selects Slack from env. */
 export const slackSettings: readonly PluginSetting[] = [
   { key: 'SLACK_BOT_TOKEN', option: 'botToken', type: 'string', secret: true, envAliases: channelGateway('SLACK_BOT_TOKEN'), description: 'Slack Bot User OAuth Token (xoxb-…); setting it enables the Slack provider.' },
-  { key: 'SLACK_SIGNING_SECRET', option: 'signingSecret', type: 'string', secret: true, envAliases: channelGateway('SLACK_SIGNING_SECRET'), description: 'Signing Secret of the Slack app; required with SLACK_BOT_TOKEN, every Events API, interactivity and slash-command request is verified with it.' },
+  { key: 'SLACK_SIGNING_SECRET', option: 'signingSecret', type: 'string', secret: true, envAliases: channelGateway('SLACK_SIGNING_SECRET'), description: 'Signing Secret of the Slack app; required in events mode, every Events API, interactivity and slash-command request is verified with it.' },
+  { key: 'SLACK_MODE', option: 'mode', type: 'enum', values: ['events', 'socket'], default: 'events', description: 'events (signed HTTP requests from Slack; needs a public HTTPS URL) or socket (Socket Mode WebSocket; needs SLACK_APP_TOKEN, no public URL).' },
+  { key: 'SLACK_APP_TOKEN', option: 'appToken', type: 'string', secret: true, envAliases: channelGateway('SLACK_APP_TOKEN'), description: 'Slack app-level token (xapp-…, scope connections:write); required in socket mode.' },
   { key: 'SLACK_PROVIDER_ID', type: 'string', default: 'slack', description: 'Instance id of the Slack provider (identities and the /webhooks/<id> path use it).' },
   { key: 'SLACK_TEAM_ID', option: 'teamId', type: 'string', envAliases: channelGateway('SLACK_TEAM_ID'), description: 'Only accept requests from this Slack workspace (team id); default: any workspace the app is installed in.' },
   { key: 'SLACK_API_BASE_URL', option: 'apiUrl', type: 'url', default: SLACK_API_URL, envAliases: channelGateway('SLACK_API_BASE_URL'), description: 'Slack Web API base URL (a test fake).' },

@@ -21,9 +21,11 @@ import {
   type SendResult,
   type WebhookRequest,
   type WebhookResult,
+  WebhookAuthFailed,
 } from '@cowork-gateway/core';
-import { SlackTeamNotAllowed, SlackUnauthorized } from './errors.js';
-import { normalizeSlackRequest, type SlackAck, type SlackInbound } from './normalize.js';
+import { SlackAppTokenRequired, SlackSigningSecretRequired, SlackTeamNotAllowed, SlackUnauthorized } from './errors.js';
+import { normalizeSlackRequest, normalizeSocketEnvelope, type NormalizeContext, type SlackAck, type SlackInbound } from './normalize.js';
+import { SocketModeConnection, type SocketEnvelope } from './socket-mode.js';
 import { SLACK_OPTIONS, type SlackOptions } from './options.js';
 import { deliveryErrorFor, isAuthFailure, messageFields } from './outbound.js';
 import { verifySlackRequest } from './signature.js';
@@ -48,23 +50,14 @@ const CONNECT_BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000];
 @injectable()
 export class SlackProvider implements Provider {
   readonly kind = 'slack';
-  readonly capabilities: ProviderCapabilities = {
-    // Block Kit's section text limit, so a message with buttons is one section; Slack
-    // truncates plain text only at 40,000 characters.
-    maxTextLength: 3000,
-    threads: true,
-    buttons: true,
-    edits: true,
-    files: true,
-    attachments: false,
-    markdownDialect: 'slack-mrkdwn',
-    inbound: 'webhook',
-  };
+  readonly capabilities: ProviderCapabilities;
   private readonly api: WebApi;
   private botUserId: string | null = null;
   private health_: ComponentHealth = { state: 'down', reason: 'slack.not_started' };
   private lifetime: AbortController | null = null;
   private background: Promise<void> | null = null;
+  private socket: SocketModeConnection | null = null;
+  private socketState: 'connecting' | 'connected' | 'reconnecting' | 'disconnected' = 'connecting';
 
   constructor(
     @inject(SLACK_OPTIONS) private readonly options: SlackOptions,
@@ -72,7 +65,22 @@ export class SlackProvider implements Provider {
     @inject(LOGGER) private readonly logger: Logger,
     @inject(CLOCK) private readonly clock: Clock,
   ) {
+    if (options.mode === 'events' && !options.signingSecret) throw new SlackSigningSecretRequired({ instance: instance.id });
+    if (options.mode === 'socket' && !options.appToken) throw new SlackAppTokenRequired({ instance: instance.id });
     this.api = new WebApi(options.botToken, options.apiUrl, options.requestTimeoutMs);
+    this.capabilities = {
+      // Block Kit's section text limit, so a message with buttons is one section; Slack
+      // truncates plain text only at 40,000 characters.
+      maxTextLength: 3000,
+      threads: true,
+      buttons: true,
+      edits: true,
+      files: true,
+      attachments: false,
+      markdownDialect: 'slack-mrkdwn',
+      // A Socket Mode connection is pushed into like a poll returns: the kernel watches its progress.
+      inbound: options.mode === 'socket' ? 'polling' : 'webhook',
+    };
   }
 
   get id(): string {
@@ -99,18 +107,26 @@ export class SlackProvider implements Provider {
       throw new SlackUnauthorized({ instance: this.id, error: 'invalid_auth' });
     }
     if (connected === 'failed') this.background = this.reconnect(lifetime.signal);
+    if (this.options.mode === 'socket') await this.openSocket(ctx);
   }
 
   async stop(_options: { drain: boolean }): Promise<void> {
     this.lifetime?.abort();
     await this.background;
+    await this.socket?.stop().catch(() => undefined);
+    this.socket = null;
     this.background = null;
     this.lifetime = null;
     this.health_ = { state: 'down', reason: 'slack.not_started' };
   }
 
+  /** The Web API state, and in socket mode the connection's: a socket that is not open degrades it. */
   async health(): Promise<ComponentHealth> {
-    return { ...this.health_, detail: { ...(this.botUserId ? { botUserId: this.botUserId } : {}) } } as ComponentHealth;
+    const detail = { mode: this.options.mode, ...(this.botUserId ? { botUserId: this.botUserId } : {}), ...(this.socket ? { socket: this.socketState } : {}) };
+    if (this.health_.state === 'ok' && this.options.mode === 'socket' && (this.socketState !== 'connected' || !this.socket?.active)) {
+      return { state: 'degraded', reason: 'slack.socket_disconnected', detail };
+    }
+    return { ...this.health_, detail } as ComponentHealth;
   }
 
   // ---- inbound --------------------------------------------------------------------------------
@@ -122,6 +138,9 @@ export class SlackProvider implements Provider {
    * normalized to the same `event_id`, so the kernel's durable claim answers it as a duplicate.
    */
   async handleWebhook(request: WebhookRequest): Promise<WebhookResult> {
+    if (this.options.mode === 'socket' || !this.options.signingSecret) {
+      throw new WebhookAuthFailed({ instance: this.id, reason: 'this Slack instance runs in Socket Mode and accepts no HTTP requests' });
+    }
     verifySlackRequest({
       request,
       signingSecret: this.options.signingSecret,
@@ -129,18 +148,12 @@ export class SlackProvider implements Provider {
       now: this.clock.now(),
       windowMs: this.options.signatureWindowSeconds * 1000,
     });
-    const inbound = normalizeSlackRequest(request.rawBody, header(request, 'content-type') ?? '', {
-      provider: this.kind,
-      instance: this.id,
-      botUserId: this.botUserId,
-      channelMessages: this.options.channelMessages,
-      now: this.clock.now(),
-    });
+    const inbound = normalizeSlackRequest(request.rawBody, header(request, 'content-type') ?? '', this.normalizeContext());
     if (inbound.outcome === 'challenge') return { events: [], reply: { status: 200, body: { challenge: inbound.challenge } } };
     if (this.options.teamId && inbound.team !== undefined && inbound.team !== this.options.teamId) {
       throw new SlackTeamNotAllowed({ instance: this.id, team: inbound.team });
     }
-    this.logInbound(request, inbound);
+    this.logInbound(header(request, RETRY_NUM_HEADER), header(request, RETRY_REASON_HEADER), inbound);
     const events = inbound.outcome === 'event' ? [inbound.event] : [];
     const reply = ackReply(inbound.ack);
     return reply ? { events, reply } : { events };
@@ -268,11 +281,68 @@ export class SlackProvider implements Provider {
     return failure;
   }
 
-  private logInbound(request: WebhookRequest, inbound: Exclude<SlackInbound, { outcome: 'challenge' }>): void {
-    const retryNum = header(request, RETRY_NUM_HEADER);
+  private normalizeContext(): NormalizeContext {
+    return { provider: this.kind, instance: this.id, botUserId: this.botUserId, channelMessages: this.options.channelMessages, now: this.clock.now() };
+  }
+
+  /**
+   * Socket Mode: opens the connection and waits for Slack's hello. A refused app token fails
+   * start with `slack.unauthorized`; otherwise the library keeps reconnecting and health shows
+   * the socket's state.
+   */
+  private async openSocket(ctx: ProviderContext): Promise<void> {
+    this.socketState = 'connecting';
+    const socket = new SocketModeConnection(this.options.appToken!, this.options.apiUrl, this.logger, {
+      envelope: (envelope) => this.onEnvelope(ctx, envelope),
+      alive: () => ctx.reportInboundProgress(),
+      state: (state) => {
+        this.socketState = state;
+        this.logger.info('slack.socket_state', { state });
+      },
+    });
+    this.socket = socket;
+    try {
+      await socket.start();
+    } catch (error) {
+      this.socket = null;
+      this.lifetime?.abort();
+      const reason = typeof (error as { data?: { error?: unknown } }).data?.error === 'string' ? String((error as { data: { error: string } }).data.error) : 'apps.connections.open failed';
+      this.logger.error('slack.unauthorized', { code: 'slack.unauthorized', error: reason.slice(0, 64) });
+      throw new SlackUnauthorized({ instance: this.id, error: reason.slice(0, 64) });
+    }
+  }
+
+  /**
+   * One Socket Mode envelope: normalized like the HTTP request it replaces, handed to the kernel,
+   * and acknowledged only once the kernel claimed it durably — an envelope the gateway could not
+   * store stays unacknowledged, so Slack sends it again. A malformed envelope is acknowledged
+   * (a resend would be just as malformed) and logged.
+   */
+  private async onEnvelope(ctx: ProviderContext, envelope: SocketEnvelope): Promise<void> {
+    ctx.reportInboundProgress();
+    let inbound: SlackInbound;
+    try {
+      inbound = normalizeSocketEnvelope(envelope.type, envelope.body, this.normalizeContext());
+    } catch (error) {
+      this.logger.warn('slack.envelope_invalid', { code: 'webhook.payload_invalid', type: envelope.type.slice(0, 40), reason: error instanceof Error ? error.message.slice(0, 200) : 'invalid' });
+      await envelope.ack();
+      return;
+    }
+    if (inbound.outcome === 'challenge') return envelope.ack();
+    if (this.options.teamId && inbound.team !== undefined && inbound.team !== this.options.teamId) {
+      this.logger.warn('slack.team_not_allowed', { code: 'slack.team_not_allowed', team: inbound.team });
+      return envelope.ack();
+    }
+    this.logInbound(envelope.retryNum ? String(envelope.retryNum) : undefined, envelope.retryNum ? 'timeout' : undefined, inbound);
+    if (inbound.outcome === 'event') await ctx.ingest(inbound.event);
+    const reply = ackReply(inbound.ack);
+    await envelope.ack(inbound.ack.kind === 'command' && reply && typeof reply.body === 'object' ? reply.body : undefined);
+  }
+
+  private logInbound(retryNum: string | undefined, retryReason: string | undefined, inbound: Exclude<SlackInbound, { outcome: 'challenge' }>): void {
     const eventId = inbound.outcome === 'event' ? inbound.event.eventId : undefined;
     if (retryNum !== undefined) {
-      this.logger.info('slack.retry_received', { eventId, retryNum: retryNum.slice(0, 8), reason: (header(request, RETRY_REASON_HEADER) ?? '').slice(0, 40) });
+      this.logger.info('slack.retry_received', { eventId, retryNum: retryNum.slice(0, 8), reason: (retryReason ?? '').slice(0, 40) });
     }
     if (inbound.outcome === 'ignored') this.logger.debug('slack.request_ignored', { reason: inbound.reason });
   }

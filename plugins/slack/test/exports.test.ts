@@ -20,7 +20,9 @@ describe('@cowork-gateway/slack exports', () => {
         'SIGNATURE_HEADER',
         'SLACK_API_URL',
         'SLACK_OPTIONS',
+        'SlackAppTokenRequired',
         'SlackProvider',
+        'SlackSigningSecretRequired',
         'SlackTeamNotAllowed',
         'SlackUnauthorized',
         'TIMESTAMP_HEADER',
@@ -56,15 +58,17 @@ describe('@cowork-gateway/slack exports', () => {
   });
 
   it('defines its error codes with stable codes and statuses', () => {
-    expect([api.SlackUnauthorized, api.SlackTeamNotAllowed].map((e) => [e.code, e.status])).to.deep.equal([
+    expect([api.SlackUnauthorized, api.SlackTeamNotAllowed, api.SlackSigningSecretRequired, api.SlackAppTokenRequired].map((e) => [e.code, e.status])).to.deep.equal([
       ['slack.unauthorized', 401],
       ['slack.team_not_allowed', 403],
+      ['slack.signing_secret_required', 400],
+      ['slack.app_token_required', 400],
     ]);
   });
 
   it('declares its flat settings with the seed-001 names as aliases', () => {
     const keys = (slackPlugin.settings ?? []).map((s) => s.key);
-    expect(keys).to.deep.equal(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_PROVIDER_ID', 'SLACK_TEAM_ID', 'SLACK_API_BASE_URL', 'SLACK_CHANNEL_MESSAGES']);
+    expect(keys).to.deep.equal(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_MODE', 'SLACK_APP_TOKEN', 'SLACK_PROVIDER_ID', 'SLACK_TEAM_ID', 'SLACK_API_BASE_URL', 'SLACK_CHANNEL_MESSAGES']);
     const token = slackPlugin.settings?.find((s) => s.key === 'SLACK_BOT_TOKEN') as { envAliases?: string[]; secret?: boolean };
     expect(token).to.include({ secret: true });
     expect(token.envAliases).to.deep.equal(['OPEN_COWORK_GATEWAY_SLACK_BOT_TOKEN']);

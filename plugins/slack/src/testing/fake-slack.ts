@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { WebhookRequest } from '@cowork-gateway/core';
 import { signSlackRequest, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../signature.js';
 import { blocksProblem } from './blocks.js';
+import { FakeWebSocket } from './ws-server.js';
 import { FAKE_BOT_ID, FAKE_BOT_USER_ID, FAKE_TEAM_ID, nextTs } from './payloads.js';
 
 /** A failure the fake can produce instead of answering a Web API method, shaped like Slack's. */
@@ -37,6 +39,14 @@ export interface FakeSlackOptions {
   signingSecret: string;
   /** Team of the installation (auth.test). Default `T0FAKE0001`. */
   teamId?: string;
+  /** The app-level token (xapp-…) apps.connections.open accepts, for Socket Mode. Default: Socket Mode refused. */
+  appToken?: string;
+}
+
+/** What the app answered to a Socket Mode envelope: its acknowledgement. */
+export interface FakeSocketAck {
+  envelope_id: string;
+  payload?: Record<string, unknown>;
 }
 
 interface Failure {
@@ -92,12 +102,24 @@ export class FakeSlack {
   private readonly uploads = new Map<string, { filename: string; length: number; bytes?: Buffer }>();
   private readonly responseUrls = new Map<string, { channel: string; uses: number }>();
   private readonly waiters = new Set<() => void>();
+  private readonly tickets = new Set<string>();
+  private readonly sockets = new Set<FakeWebSocket>();
+  private readonly pendingAcks = new Map<string, (ack: FakeSocketAck) => void>();
+  private readonly pinger: NodeJS.Timeout;
+  /** How many Socket Mode connections were opened so far. */
+  socketConnections = 0;
 
   private constructor(private readonly server: http.Server, private readonly options: FakeSlackOptions) {
     const { port } = server.address() as AddressInfo;
     this.url = `http://127.0.0.1:${port}`;
     this.apiUrl = `${this.url}/api/`;
     this.teamId = options.teamId ?? FAKE_TEAM_ID;
+    server.on('upgrade', (req, socket) => this.upgrade(req, socket));
+    // Slack pings Socket Mode clients; a client that hears nothing for 30 s reconnects.
+    this.pinger = setInterval(() => {
+      for (const socket of this.sockets) socket.ping();
+    }, 5000);
+    this.pinger.unref();
   }
 
   static async start(options: FakeSlackOptions): Promise<FakeSlack> {
@@ -106,6 +128,89 @@ export class FakeSlack {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     fake = new FakeSlack(server, options);
     return fake;
+  }
+
+  // ---- Socket Mode ----------------------------------------------------------------------------
+
+  /** Open Socket Mode connections. */
+  get openSockets(): number {
+    return [...this.sockets].filter((s) => s.open).length;
+  }
+
+  /** Resolves once a Socket Mode connection is open (after its hello); rejects after `timeoutMs`. */
+  async waitForSocket(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.openSockets === 0) {
+      if (Date.now() > deadline) throw new Error(`fake Slack: no Socket Mode connection within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /**
+   * Sends an envelope (`events_api`, `interactive` or `slash_commands`) over the open Socket Mode
+   * connection, as Slack does, and resolves with the app's acknowledgement.
+   */
+  sendEnvelope(type: 'events_api' | 'interactive' | 'slash_commands', payload: Record<string, unknown>, options: { envelopeId?: string; retryAttempt?: number; timeoutMs?: number } = {}): Promise<FakeSocketAck> {
+    const socket = [...this.sockets].find((s) => s.open);
+    if (!socket) return Promise.reject(new Error('fake Slack: no open Socket Mode connection'));
+    const envelopeId = options.envelopeId ?? randomBytes(8).toString('hex');
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pendingAcks.delete(envelopeId);
+        reject(new Error(`fake Slack: envelope ${envelopeId} was not acknowledged within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pendingAcks.set(envelopeId, (ack) => {
+        clearTimeout(timer);
+        resolve(ack);
+      });
+      socket.sendText(JSON.stringify({
+        envelope_id: envelopeId,
+        type,
+        payload,
+        accepts_response_payload: type !== 'events_api',
+        ...(type === 'events_api' ? { retry_attempt: options.retryAttempt ?? 0, retry_reason: options.retryAttempt ? 'timeout' : '' } : {}),
+      }));
+    });
+  }
+
+  /** Asks every connected client to reconnect (`type: disconnect`), as Slack does before it recycles a server. */
+  requestReconnect(reason = 'refresh_requested'): void {
+    for (const socket of this.sockets) if (socket.open) socket.sendText(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'fake-slack' } }));
+  }
+
+  /** Drops every Socket Mode connection without a goodbye. */
+  dropSockets(): void {
+    for (const socket of this.sockets) socket.close(1011);
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex): void {
+    const ticket = new URL(req.url ?? '/', this.url).pathname.replace(/^\/link\//, '');
+    if (!this.tickets.delete(ticket)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    let ws: FakeWebSocket | null = null;
+    ws = FakeWebSocket.accept(req, socket, (text) => this.receiveAck(text), () => {
+      if (ws) this.sockets.delete(ws);
+    });
+    if (!ws) return;
+    this.sockets.add(ws);
+    this.socketConnections += 1;
+    ws.sendText(JSON.stringify({ type: 'hello', num_connections: this.sockets.size, debug_info: { host: 'fake-slack' }, connection_info: { app_id: 'A0FAKEAPP1' } }));
+  }
+
+  private receiveAck(text: string): void {
+    let message: FakeSocketAck;
+    try {
+      message = JSON.parse(text) as FakeSocketAck;
+    } catch {
+      return;
+    }
+    const settle = typeof message.envelope_id === 'string' ? this.pendingAcks.get(message.envelope_id) : undefined;
+    if (!settle) return;
+    this.pendingAcks.delete(message.envelope_id);
+    settle(message);
   }
 
   // ---- test controls --------------------------------------------------------------------------
@@ -149,6 +254,8 @@ export class FakeSlack {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.pinger);
+    for (const socket of this.sockets) socket.close();
     for (const wake of [...this.waiters]) wake();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -224,6 +331,7 @@ export class FakeSlack {
     const auth = req.headers.authorization;
     const given = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : typeof params.token === 'string' ? params.token : undefined;
     if (given === undefined) return json(res, 200, { ok: false, error: 'not_authed' });
+    if (method === 'apps.connections.open') return this.openConnection(given, res);
     if (given !== this.options.botToken) return json(res, 200, { ok: false, error: 'invalid_auth' });
     const failure = this.takeFailure(method);
     if (failure) return this.fail(res, failure);
@@ -286,6 +394,17 @@ export class FakeSlack {
       return [200, { ok: true, files: shared }];
     },
   };
+
+  /** apps.connections.open: only the app-level token may open a Socket Mode connection. */
+  private openConnection(given: string, res: ServerResponse): void {
+    if (given === this.options.botToken) return json(res, 200, { ok: false, error: 'not_allowed_token_type' });
+    if (this.options.appToken === undefined || given !== this.options.appToken) return json(res, 200, { ok: false, error: 'invalid_auth' });
+    const failure = this.takeFailure('apps.connections.open');
+    if (failure) return this.fail(res, failure);
+    const ticket = randomBytes(12).toString('hex');
+    this.tickets.add(ticket);
+    json(res, 200, { ok: true, url: `${this.url.replace(/^http/, 'ws')}/link/${ticket}` });
+  }
 
   private postProblem(channel: string, p: Record<string, unknown>): string | null {
     const problem = this.channelProblem(channel);

@@ -4,7 +4,7 @@
  * uses, response URLs, and a signer that posts signed events, button presses and slash commands
  * to a gateway), plus builders of Slack's payloads.
  */
-export { FakeSlack, startFakeSlack, type FakeSlackOptions, type FakeSlackFailure, type FakeSlackMessage, type FakeSlackFile, type DeliverOptions, type DeliverResult } from './fake-slack.js';
+export { FakeSlack, startFakeSlack, type FakeSocketAck, type FakeSlackOptions, type FakeSlackFailure, type FakeSlackMessage, type FakeSlackFile, type DeliverOptions, type DeliverResult } from './fake-slack.js';
 export {
   FAKE_TEAM_ID,
   FAKE_BOT_USER_ID,

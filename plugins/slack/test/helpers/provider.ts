@@ -20,19 +20,23 @@ export function createProvider(fake: FakeSlack, extra: Record<string, unknown> =
 }
 
 /** A provider context that records what was ingested. */
-export function recordingContext(): ProviderContext & { ingested: InboundEvent[]; shutdown: AbortController } {
+export function recordingContext(): ProviderContext & { ingested: InboundEvent[]; shutdown: AbortController; progress: number } {
   const shutdown = new AbortController();
   const ingested: InboundEvent[] = [];
-  return {
+  const ctx = {
+    progress: 0,
     ingested,
     shutdown,
     logger: silentLogger,
     signal: shutdown.signal,
-    ingest: async (event) => {
+    ingest: async (event: InboundEvent) => {
       ingested.push(event);
       return { accepted: true, duplicate: false };
     },
-    reportInboundProgress: () => undefined,
+    reportInboundProgress: () => {
+      ctx.progress += 1;
+    },
     cursor: { load: async () => undefined, save: async () => undefined },
   };
+  return ctx;
 }
