@@ -115,6 +115,13 @@ describe('SlackProvider outbound (Web API)', () => {
     expect(fake.posts[0]).to.include({ via: 'response_url', channel: 'C0NOTMEMBER', text: 'Allowed once' });
   });
 
+  it('classifies an expired response_url as permanent', async () => {
+    fake.addChannel('C0NOTMEMBER', { member: false });
+    const error = await failure(provider.send({ instance: 'slack', chatId: 'C0NOTMEMBER', replyContext: { responseUrl: `${fake.url}/response/gone` } }, { text: 'x', format: 'plain' }, { deliveryId: 'd11' }));
+    expect(isGatewayError(error, 'slack.response_url_expired')).to.equal(true);
+    expect(classifyDeliveryFailure(error).kind).to.equal('permanent');
+  });
+
   it('never posts to a response_url on another host', async () => {
     fake.addChannel('C0NOTMEMBER', { member: false });
     const error = await failure(provider.send({ instance: 'slack', chatId: 'C0NOTMEMBER', replyContext: { responseUrl: 'http://127.0.0.2:1/steal' } }, { text: 'x', format: 'plain' }, { deliveryId: 'd7' }));
