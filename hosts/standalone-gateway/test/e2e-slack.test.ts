@@ -13,6 +13,8 @@ import {
   type FakeSlack,
   type FakeSlackMessage,
 } from '@cowork-gateway/slack/testing';
+import { isGatewayError, loadConfig } from '@cowork-gateway/core';
+import { ALL_STANDALONE_SETTINGS, STANDALONE_CHOICES, STANDALONE_PREFIX } from '../src/index.js';
 import { childEnv, eventually, PREFIX, runCli, startHost, writeConfig, type HostProcess } from './helpers/host-process.js';
 
 const BOT_TOKEN = 'xoxb-1111111111-2222222222222-e2eSlackBotTokenValue';
@@ -214,5 +216,36 @@ describe('standalone gateway with Slack (fake Slack)', function () {
     host = await startHost(['--config', config()], aliased);
     await slack.deliverEvent(webhook(), eventCallback(mention('via aliases')));
     await waitFor('Echo: via aliases');
+  });
+});
+
+describe('Slack selection from flat settings (in process)', () => {
+  const configWith = (env: Record<string, string>) =>
+    loadConfig({ prefix: STANDALONE_PREFIX, specs: ALL_STANDALONE_SETTINGS, env: { [`${STANDALONE_PREFIX}STORE`]: 'memory', ...env } });
+  const select = (env: Record<string, string>) => STANDALONE_CHOICES.providers!(configWith(env));
+  const codeOf = (fn: () => unknown): string => {
+    try {
+      fn();
+      return 'no error';
+    } catch (error) {
+      return isGatewayError(error) ? error.code : String(error);
+    }
+  };
+
+  it('selects the Slack plugin with the mapped options and the instance id setting', () => {
+    const [selection] = select({ [`${PREFIX}SLACK_BOT_TOKEN`]: BOT_TOKEN, [`${PREFIX}SLACK_SIGNING_SECRET`]: SIGNING_SECRET, [`${PREFIX}SLACK_PROVIDER_ID`]: 'slack-prod', [`${PREFIX}SLACK_TEAM_ID`]: 'T0123ABCD' });
+    expect(selection).to.deep.include({ use: '@cowork-gateway/slack', id: 'slack-prod' });
+    expect(selection!.options).to.deep.include({ botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, teamId: 'T0123ABCD', mode: 'events', channelMessages: 'mentions' });
+  });
+
+  it('fails closed without the secret of the chosen mode', () => {
+    expect(codeOf(() => select({ [`${PREFIX}SLACK_BOT_TOKEN`]: BOT_TOKEN }))).to.equal('host.slack_signing_secret_required');
+    expect(codeOf(() => select({ [`${PREFIX}SLACK_BOT_TOKEN`]: BOT_TOKEN, [`${PREFIX}SLACK_MODE`]: 'socket' }))).to.equal('host.slack_app_token_required');
+    const [socket] = select({ [`${PREFIX}SLACK_BOT_TOKEN`]: BOT_TOKEN, [`${PREFIX}SLACK_MODE`]: 'socket', [`${PREFIX}SLACK_APP_TOKEN`]: APP_TOKEN });
+    expect(socket!.options).to.deep.include({ mode: 'socket', appToken: APP_TOKEN });
+  });
+
+  it('selects nothing for Slack without SLACK_BOT_TOKEN', () => {
+    expect(select({ [`${PREFIX}SLACK_SIGNING_SECRET`]: SIGNING_SECRET })).to.deep.equal([]);
   });
 });
