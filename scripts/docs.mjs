@@ -35,6 +35,7 @@ export async function generateDocs() {
     (await import(join(root, 'plugins/telegram/dist/src/index.js'))).default,
     (await import(join(root, 'plugins/webhook/dist/src/index.js'))).default,
     (await import(join(root, 'plugins/bridge/dist/src/index.js'))).default,
+    (await import(join(root, 'plugins/slack/dist/src/index.js'))).default,
     (await import(join(root, 'core/dist/src/testing/fake-provider.js'))).default,
     (await import(join(root, 'core/dist/src/testing/fake-executor.js'))).default,
   ];

@@ -9,7 +9,7 @@ import {
   type ProviderSelection,
 } from '@cowork-gateway/core';
 import type { GatewayPlugin } from '@cowork-gateway/core';
-import { BRIDGE_PACKAGE, BRIDGE_SHORTCUTS, OPENCODE_PACKAGE, SHORTCUT_PLUGINS, STORE_PACKAGES, TELEGRAM_PACKAGE, WEBHOOK_PACKAGE } from './settings.js';
+import { BRIDGE_PACKAGE, BRIDGE_SHORTCUTS, OPENCODE_PACKAGE, SHORTCUT_PLUGINS, SLACK_PACKAGE, STORE_PACKAGES, TELEGRAM_PACKAGE, WEBHOOK_PACKAGE } from './settings.js';
 
 // This preset's shortcuts: which plugin the flat settings select (STORE, OPENCODE_URL /
 // OPENCODE_MANAGED, TELEGRAM_BOT_TOKEN) and its fail-closed rules. The option mapping itself
@@ -33,6 +33,19 @@ export const SignedWebhookIncomplete = defineError<{ provider: string; missing: 
   code: 'host.webhook_incomplete',
   status: 400,
   message: ({ provider, missing }) => `host.webhook_incomplete: the ${provider} provider needs both a shared secret and a delivery URL; set ${missing}`,
+});
+
+export const SlackSigningSecretRequired = defineError<{ key: string; enabledBy: string }>({
+  code: 'host.slack_signing_secret_required',
+  status: 400,
+  message: ({ key, enabledBy }) =>
+    `host.slack_signing_secret_required: ${enabledBy} enables Slack in events mode, which needs ${key} (the app's Signing Secret, Basic Information → App Credentials) to verify every request from Slack; or use SLACK_MODE=socket with SLACK_APP_TOKEN`,
+});
+
+export const SlackAppTokenRequired = defineError<{ key: string; mode: string }>({
+  code: 'host.slack_app_token_required',
+  status: 400,
+  message: ({ key, mode }) => `host.slack_app_token_required: ${mode}=socket needs ${key} (an app-level xapp- token with connections:write, Basic Information → App-Level Tokens)`,
 });
 
 /** The store: the config file's `store`, else the STORE shortcut with the DATABASE_* settings. */
@@ -66,13 +79,15 @@ export function executorSelection(config: LoadedConfig): PluginSelection | null 
 }
 
 /**
- * The config file's providers, plus Telegram when TELEGRAM_BOT_TOKEN is set, the signed webhook
+ * The config file's providers, plus Telegram when TELEGRAM_BOT_TOKEN is set, Slack when
+ * SLACK_BOT_TOKEN is set, the signed webhook
  * when WEBHOOK_SHARED_SECRET or WEBHOOK_DELIVERY_URL is set, and each env bridge (DISCORD_*,
  * WHATSAPP_*, SIGNAL_*) when its DELIVERY_URL or SHARED_SECRET is set.
  */
 export function providerSelections(config: LoadedConfig): ProviderSelection[] {
   const selections = [...config.providers];
   if (pluginEnabledBySettings(SHORTCUT_PLUGINS.telegram, config)) selections.push(telegramSelection(config));
+  if (pluginEnabledBySettings(SHORTCUT_PLUGINS.slack, config)) selections.push(slackSelection(config));
   const webhook = signedWebhookSelection(config, SHORTCUT_PLUGINS.webhook, WEBHOOK_PACKAGE, 'WEBHOOK', 'webhook');
   if (webhook) selections.push(webhook);
   for (const [name, plugin] of Object.entries(BRIDGE_SHORTCUTS)) {
@@ -111,4 +126,14 @@ function checkTelegramWebhook(config: LoadedConfig, publicUrl: string | undefine
   if (!publicUrl) throw new TelegramWebhookIncomplete({ missing: `a public HTTPS URL: set ${urlKeys}` });
   if (!publicUrl.startsWith('https://')) throw new TelegramWebhookIncomplete({ missing: `an HTTPS public URL, got a non-https one in ${urlKeys}` });
   if (!secret) throw new TelegramWebhookIncomplete({ missing: `a webhook secret: set ${config.envName('TELEGRAM_WEBHOOK_SECRET')}` });
+}
+
+/** Slack fails closed: events mode needs the signing secret, socket mode the app-level token. */
+function slackSelection(config: LoadedConfig): ProviderSelection {
+  const socket = config.get<string>('SLACK_MODE') === 'socket';
+  if (socket && !config.isSet('SLACK_APP_TOKEN')) throw new SlackAppTokenRequired({ key: config.envName('SLACK_APP_TOKEN'), mode: config.envName('SLACK_MODE') });
+  if (!socket && !config.isSet('SLACK_SIGNING_SECRET')) {
+    throw new SlackSigningSecretRequired({ key: config.envName('SLACK_SIGNING_SECRET'), enabledBy: config.envName('SLACK_BOT_TOKEN') });
+  }
+  return providerSelectionFromSettings(SHORTCUT_PLUGINS.slack, config, SLACK_PACKAGE);
 }

@@ -1,6 +1,7 @@
 import { CORE_SETTINGS, pluginSettingSpecs, type SettingSpec } from '@cowork-gateway/core';
 import { opencodeExecutorPlugin } from '@cowork-gateway/opencode-executor';
 import { pgStorePlugin } from '@cowork-gateway/pg-store';
+import { slackPlugin } from '@cowork-gateway/slack';
 import { telegramPlugin } from '@cowork-gateway/telegram';
 import { webhookPlugin } from '@cowork-gateway/webhook';
 import { bridgeEnvPlugins } from '@cowork-gateway/bridge';
@@ -16,6 +17,7 @@ export const OPENCODE_PACKAGE = '@cowork-gateway/opencode-executor';
 export const TELEGRAM_PACKAGE = '@cowork-gateway/telegram';
 export const WEBHOOK_PACKAGE = '@cowork-gateway/webhook';
 export const BRIDGE_PACKAGE = '@cowork-gateway/bridge';
+export const SLACK_PACKAGE = '@cowork-gateway/slack';
 
 const host = (spec: Omit<SettingSpec, 'readBy'>): SettingSpec => ({ ...spec, readBy: STANDALONE_PACKAGE });
 const fallback = (key: string): readonly string[] => [CHANNEL_GATEWAY_PREFIX + key];
@@ -39,7 +41,6 @@ const OPENCODE_SETTINGS: readonly SettingSpec[] = [
 ];
 
 /** The plugins this preset's env shortcuts select; their flat settings come from the plugins. */
-export const SHORTCUT_PLUGINS = { pgStore: pgStorePlugin, opencode: opencodeExecutorPlugin, telegram: telegramPlugin, webhook: webhookPlugin } as const;
 
 /**
  * Bridges this preset turns on from env, by name: `<NAME>_DELIVERY_URL`, `<NAME>_SHARED_SECRET`, …
@@ -47,6 +48,7 @@ export const SHORTCUT_PLUGINS = { pgStore: pgStorePlugin, opencode: opencodeExec
  * fallbacks). Any other named bridge is a `providers[]` entry using `@cowork-gateway/bridge`.
  */
 export const BRIDGE_SHORTCUTS = bridgeEnvPlugins;
+export const SHORTCUT_PLUGINS = { pgStore: pgStorePlugin, opencode: opencodeExecutorPlugin, telegram: telegramPlugin, webhook: webhookPlugin, slack: slackPlugin } as const;
 
 /** Settings the standalone preset reads itself, on top of core's, plus those of its shortcut plugins. */
 export const STANDALONE_SETTINGS: readonly SettingSpec[] = [
@@ -57,6 +59,7 @@ export const STANDALONE_SETTINGS: readonly SettingSpec[] = [
   ...pluginSettingSpecs(telegramPlugin),
   ...pluginSettingSpecs(webhookPlugin),
   ...Object.values(bridgeEnvPlugins).flatMap((plugin) => pluginSettingSpecs(plugin)),
+  ...pluginSettingSpecs(slackPlugin),
 ];
 
 /** Core's settings with the seed-001 fallback name for PUBLIC_URL. */
