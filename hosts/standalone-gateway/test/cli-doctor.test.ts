@@ -143,11 +143,15 @@ describe('cowork-standalone-gateway doctor (child process)', function () {
       expect(checks['security.approvers']).to.include({ status: 'fail' });
       expect(checks['gateway.ready']).to.include({ status: 'skipped' });
 
-      const team = await runCli(['doctor', '--json', '--url', 'http://127.0.0.1:9'], { ...env, [`${PREFIX}DEPLOYMENT_MODE`]: 'team', [`${PREFIX}DATABASE_SCHEMA`]: `${schema.name}_new` }, 60_000);
+      const team = await runCli(['doctor', '--json', '--url', 'http://127.0.0.1:9'], { ...env, [`${PREFIX}DEPLOYMENT_MODE`]: 'team' }, 60_000);
       const teamChecks = byCode(JSON.parse(team.stdout));
       expect(teamChecks['store.tls']).to.include({ status: 'fail' });
-      expect(teamChecks['store.migrations']).to.include({ status: 'fail' });
-      expect(teamChecks['store.migrations']!.message).to.match(/migration\(s\) pending/);
+      // Team mode without verified TLS does not connect at all.
+      expect(teamChecks['store.reachable']).to.include({ status: 'fail' });
+      const fresh = await runCli(['doctor', '--json', '--url', 'http://127.0.0.1:9'], { ...env, [`${PREFIX}DATABASE_SCHEMA`]: `${schema.name}_new` }, 60_000);
+      const freshChecks = byCode(JSON.parse(fresh.stdout));
+      expect(freshChecks['store.migrations']).to.include({ status: 'fail' });
+      expect(freshChecks['store.migrations']!.message).to.match(/migration\(s\) pending/);
       const down = await runCli(['doctor', '--json', '--url', 'http://127.0.0.1:9'], { ...env, [`${PREFIX}DATABASE_URL`]: 'postgres://postgres:hunter2-db-password@127.0.0.1:1/test' }, 60_000);
       const downChecks = byCode(JSON.parse(down.stdout));
       expect(downChecks['store.reachable']).to.include({ status: 'fail' });
