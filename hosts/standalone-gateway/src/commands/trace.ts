@@ -44,7 +44,7 @@ async function findReports(config: LoadedConfig, id: string, instances: string[]
     const lists = requireOperatorPart(store, 'lists');
     const traceIds = new Set<string>();
     for (const instance of instances) for (const claim of await lists.inbound.findByEventId(instance, id)) traceIds.add(claim.traceId);
-    return Promise.all([...traceIds].map((t) => tracer.trace(t)));
+    return await Promise.all([...traceIds].map((t) => tracer.trace(t)));
   } finally {
     await store.close();
   }
