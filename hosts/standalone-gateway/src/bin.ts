@@ -10,6 +10,7 @@ import { runBackup, runRestore } from './commands/backup.js';
 import { runDoctor } from './commands/doctor.js';
 import { runRetention } from './commands/retention.js';
 import { runSetup } from './commands/setup.js';
+import { runSmoke } from './commands/smoke.js';
 import type { CommandResult } from './commands/shared.js';
 import { runTrace } from './commands/trace.js';
 import { runValidate } from './commands/validate.js';
@@ -198,5 +199,18 @@ program
   .addOption(storeOption())
   .addHelpText('after', '\nExit codes: 0 found, 1 nothing recorded for the id, 2 bad input.')
   .action((id: string, options) => runTrace(id, options).then(finish, fail));
+
+program
+  .command('smoke')
+  .description('drive one real prompt through the running gateway on loopback with a temporary identity; per-step latency')
+  .option('--provider <id>', 'provider instance to send through (default: the first one smoke can drive)')
+  .option('--text <text>', 'prompt text')
+  .option('--timeout-ms <ms>', 'give up after this long (default 60000)')
+  .option('--json', 'print JSON')
+  .addOption(urlOption())
+  .addOption(configOption())
+  .addOption(storeOption())
+  .addHelpText('after', '\nExit codes: 0 the reply was delivered, 1 a step failed, 2 bad input.')
+  .action((options) => runSmoke(options).then(finish, fail));
 
 program.parseAsync(process.argv).catch(fail);

@@ -24,3 +24,4 @@ export { runBackup, runRestore, readArchive, writeArchive, secretInventory, Back
 export { runRetention, dryRun as retentionDryRun, cutoffsFrom as retentionCutoffs, type RetentionArgs } from './commands/retention.js';
 export { runTrace, type TraceArgs } from './commands/trace.js';
 export { CliArgsInvalid, EXIT, type CommandResult } from './commands/shared.js';
+export { runSmoke, SmokeProviderUnsupported, type SmokeArgs } from './commands/smoke.js';
