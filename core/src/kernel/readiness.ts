@@ -4,6 +4,7 @@ import { OPERATOR_PARTS } from '../contracts/store/operator.js';
 import type { Store } from '../contracts/store.js';
 import type { CircuitState } from './circuit-breaker.js';
 import type { KernelContext } from './context.js';
+import { canPrompt } from './authorize.js';
 import { operatorPart } from './store-ops.js';
 
 export type OverallStatus = 'ok' | 'degraded' | 'down';
@@ -25,7 +26,21 @@ export interface ReadinessReport {
     store: ComponentHealth & { kind: string };
     executor: ComponentHealth & { kind?: string };
     providers: Record<string, ProviderReadiness>;
+    access: AccessReadiness;
   };
+}
+
+/**
+ * Whether anyone can prompt at all: at least one provider, and at least one active owner,
+ * admin or member identity on a configured provider. Without either, every prompt would be
+ * denied, so the gateway is not ready.
+ */
+export interface AccessReadiness {
+  state: 'ok' | 'not_configured';
+  reason?: string;
+  providers: number;
+  /** Active prompt-capable identities on configured providers; null when the store cannot list identities. */
+  promptCapableIdentities: number | null;
 }
 
 /** Tracks inbound progress per provider, as reported by providers and the webhook path. */
@@ -66,7 +81,23 @@ export async function buildReadiness(
   for (const [id, provider] of kernel.providers) {
     providers[id] = await providerReadiness(provider, progress, circuitOf(id), now, kernel.settings.inboundStallMs);
   }
-  return { status: overall(store, executor, providers), checkedAt: new Date(now).toISOString(), components: { store, executor, providers } };
+  const access = await accessReadiness(kernel, store.state === 'down');
+  return { status: overall(store, executor, providers, access), checkedAt: new Date(now).toISOString(), components: { store, executor, providers, access } };
+}
+
+async function accessReadiness(kernel: KernelContext, storeDown: boolean): Promise<AccessReadiness> {
+  const ids = [...kernel.providers.keys()];
+  if (ids.length === 0) return { state: 'not_configured', reason: 'no provider is configured; nobody can send a prompt', providers: 0, promptCapableIdentities: 0 };
+  const lists = operatorPart(kernel.store, 'lists');
+  if (!lists || storeDown) return { state: 'ok', providers: ids.length, promptCapableIdentities: null };
+  let count = 0;
+  try {
+    for (const provider of ids) count += (await lists.identities.list({ provider, status: 'active' })).filter((i) => canPrompt(i.role)).length;
+  } catch {
+    return { state: 'ok', providers: ids.length, promptCapableIdentities: null };
+  }
+  if (count > 0) return { state: 'ok', providers: ids.length, promptCapableIdentities: count };
+  return { state: 'not_configured', reason: 'no active owner, admin or member identity on a configured provider; every prompt is denied until one exists', providers: ids.length, promptCapableIdentities: 0 };
 }
 
 async function providerReadiness(provider: Provider, progress: InboundProgress, circuit: CircuitState, now: number, stallMs: number): Promise<ProviderReadiness> {
@@ -88,9 +119,9 @@ async function providerReadiness(provider: Provider, progress: InboundProgress, 
   return report;
 }
 
-function overall(store: ComponentHealth, executor: ComponentHealth, providers: Record<string, ProviderReadiness>): OverallStatus {
+function overall(store: ComponentHealth, executor: ComponentHealth, providers: Record<string, ProviderReadiness>, access: AccessReadiness): OverallStatus {
   if (store.state === 'down') return 'down';
-  const states = [store.state, executor.state, ...Object.values(providers).map((p) => p.state)];
+  const states = [store.state, executor.state, access.state, ...Object.values(providers).map((p) => p.state)];
   return states.every((s) => s === 'ok') ? 'ok' : 'degraded';
 }
 

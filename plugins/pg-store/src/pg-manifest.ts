@@ -12,6 +12,9 @@ export function emptyCounts(): ManifestCounts {
   return { identity: 0, session: 0, event: 0, job: 0, delivery: 0, audit: 0, artifact: 0 };
 }
 
+/** Events written per round trip while importing. */
+const EVENT_BATCH = 1000;
+
 /** Rows read per round trip while exporting. */
 const EXPORT_BATCH = 500;
 
@@ -57,11 +60,20 @@ export async function importDatabase(
   return (await db.sql.begin(async (tx) => {
     const counts = emptyCounts();
     const queues = new Set<string>();
+    // Events, by far the most rows, go in batches: one round trip per batch, not two per row.
+    let events: SessionEvent[] = [];
     for await (const record of records) {
-      await importRecord(tx, record);
+      if (record.table === 'event') {
+        events.push(record.row);
+        if (events.length >= EVENT_BATCH) events = await importEvents(tx, events);
+      } else {
+        if (events.length > 0) events = await importEvents(tx, events);
+        await importRecord(tx, record);
+      }
       counts[record.table] += 1;
       if (record.table === 'job' && record.row.queueKey !== null) queues.add(record.row.queueKey);
     }
+    if (events.length > 0) await importEvents(tx, events);
     for (const queueKey of queues) await recomputeQueueHead(tx, queueKey);
     return counts;
   })) as ManifestCounts;
@@ -74,7 +86,7 @@ function importRecord(tx: Queryable, record: ManifestRecord): Promise<void> {
     case 'session':
       return importSession(tx, record.row);
     case 'event':
-      return importEvent(tx, record.row);
+      return importEvents(tx, [record.row]).then(() => undefined);
     case 'job':
       return importJob(tx, record.row);
     case 'delivery':
@@ -115,16 +127,36 @@ async function importSession(tx: Queryable, row: Session): Promise<void> {
       created_at = excluded.created_at, updated_at = excluded.updated_at`;
 }
 
-/** Keeps the session's `lastEventSeq` at least the imported seq, so appends continue after it. */
-async function importEvent(tx: Queryable, row: SessionEvent): Promise<void> {
-  const [session] = await tx`
-    update cg_sessions set last_event_seq = greatest(last_event_seq, ${row.seq}) where session_id = ${row.sessionId} returning 1`;
-  if (!session) throw new StoreNotFound({ what: 'session', id: row.sessionId });
+/**
+ * Upserts a batch of events in one statement and keeps each session's `lastEventSeq` at least
+ * its highest imported seq, so appends continue after it. Every event needs its session
+ * (`store.not_found` otherwise); within a batch the last record of a key wins. Returns a new,
+ * empty batch.
+ */
+async function importEvents(tx: Queryable, batch: SessionEvent[]): Promise<SessionEvent[]> {
+  const byKey = new Map<string, SessionEvent>();
+  for (const row of batch) byKey.set(`${row.sessionId}\u0000${row.seq}`, row);
+  const rows = [...byKey.values()];
+  const highest = new Map<string, number>();
+  for (const row of rows) highest.set(row.sessionId, Math.max(highest.get(row.sessionId) ?? 0, row.seq));
+  const sessions = [...highest.entries()].map(([session_id, seq]) => ({ session_id, seq }));
+  const updated = await tx`
+    update cg_sessions s set last_event_seq = greatest(s.last_event_seq, v.seq)
+    from jsonb_to_recordset(${tx.json(sessions as never)}) as v(session_id text, seq integer)
+    where s.session_id = v.session_id
+    returning s.session_id`;
+  if (updated.length !== sessions.length) {
+    const found = new Set(updated.map((row) => row.session_id as string));
+    throw new StoreNotFound({ what: 'session', id: sessions.find((s) => !found.has(s.session_id))!.session_id });
+  }
+  const values = rows.map((row) => ({ session_id: row.sessionId, seq: row.seq, type: row.type, payload: row.payload, trace_id: row.traceId, created_at: at(row.createdAt).toISOString() }));
   await tx`
     insert into cg_session_events (session_id, seq, type, payload, trace_id, created_at)
-    values (${row.sessionId}, ${row.seq}, ${row.type}, ${tx.json(row.payload as never)}, ${row.traceId}, ${at(row.createdAt)})
+    select v.session_id, v.seq, v.type, v.payload, v.trace_id, v.created_at
+    from jsonb_to_recordset(${tx.json(values as never)}) as v(session_id text, seq integer, type text, payload jsonb, trace_id text, created_at timestamptz)
     on conflict (session_id, seq) do update set
       type = excluded.type, payload = excluded.payload, trace_id = excluded.trace_id, created_at = excluded.created_at`;
+  return [];
 }
 
 /** Queue heads are recomputed after the import; until then an imported queued job is not a head. */
