@@ -33,6 +33,8 @@ export async function generateDocs() {
     (await import(join(root, 'plugins/pg-store/dist/src/index.js'))).default,
     (await import(join(root, 'plugins/opencode-executor/dist/src/index.js'))).default,
     (await import(join(root, 'plugins/telegram/dist/src/index.js'))).default,
+    (await import(join(root, 'plugins/cloud-executor/dist/src/store-entry.js'))).default,
+    (await import(join(root, 'plugins/cloud-executor/dist/src/index.js'))).default,
     (await import(join(root, 'core/dist/src/testing/fake-provider.js'))).default,
     (await import(join(root, 'core/dist/src/testing/fake-executor.js'))).default,
   ];

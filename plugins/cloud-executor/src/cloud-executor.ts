@@ -138,7 +138,16 @@ export class CloudExecutor implements ExecutionAuthority {
         for await (const frame of stream) {
           failures = 0;
           if (frame.event === 'snapshot.required') {
-            cursor = await this.onSnapshotRequired(thread, frame.data, cursor);
+            const snapshot = await this.onSnapshotRequired(thread, frame.data, cursor);
+            cursor = snapshot.cursor;
+            // The gap is not re-rendered; when the snapshot shows the run already over, it ends here.
+            if (inRun && (snapshot.status === 'idle' || snapshot.status === 'errored')) {
+              const at = { runId: options.runId, cursor: String(cursor) };
+              yield snapshot.status === 'idle'
+                ? { type: 'run.completed', ...at }
+                : { type: 'run.failed', ...at, error: { code: 'cloud.runtime_error', message: 'the Cloud session ended in an error (seen in a snapshot after an event gap)', retryable: false } };
+              return;
+            }
             continue;
           }
           const event = parseEvent(frame.data);
@@ -256,15 +265,15 @@ export class CloudExecutor implements ExecutionAuthority {
     return Math.max(current, sequence);
   }
 
-  /** `snapshot.required`: take the snapshot, jump the cursor past the gap, render nothing of it. */
-  private async onSnapshotRequired(thread: ThreadRef, data: string, cursor: number): Promise<number> {
+  /** `snapshot.required`: take the snapshot, jump the cursor past the gap (and what the snapshot covers), render nothing of it. */
+  private async onSnapshotRequired(thread: ThreadRef, data: string, cursor: number): Promise<{ cursor: number; status: string }> {
     this.channel.metrics.inc('sessionSnapshots');
     const event = parseEvent(data);
     const payload = (event?.payload ?? {}) as { latestSequence?: unknown };
     const snapshot = await this.channel.api.snapshot(thread.binding.bindingId);
     const next = Math.max(cursor, numberOr(payload.latestSequence, 0), snapshot.projection?.sequence ?? 0, event?.sequence ?? 0);
     this.logger?.warn('cloud.session_snapshot_required', { bindingId: thread.binding.bindingId, from: cursor, to: next });
-    return next > cursor ? this.persist(thread, next, cursor) : cursor;
+    return { cursor: next > cursor ? await this.persist(thread, next, cursor) : cursor, status: snapshot.session?.status ?? 'running' };
   }
 
   /** One Cloud session event as a runtime event of `runId` (or nothing); throws when it is unrenderable. */

@@ -406,6 +406,10 @@ export class FakeCloud {
     const event: FakeSessionEvent = { tenantId: this.orgId, sessionId, eventId: `evt_${b64url(8)}`, sequence: session.next, type, payload, createdAt: this.nowIso() };
     session.next += 1;
     session.events.push(event);
+    // The projection's status follows the events, as Cloud's session projection does.
+    if (type === 'session.idle') session.status = session.status === 'errored' ? 'errored' : 'idle';
+    else if (type === 'runtime.error') session.status = 'errored';
+    else if (type === 'prompt.submitted') session.status = 'running';
     session.updatedAt = event.createdAt;
     this.wake();
     return event;
@@ -770,7 +774,6 @@ export class FakeCloud {
   private finish(session: SessionState, command: FakeCommand, status: 'acked' | 'failed'): void {
     command.status = status;
     command.ackedAt = this.nowIso();
-    session.status = status === 'failed' ? 'errored' : 'idle';
     this.appendSessionEvent(session.sessionId, 'session.idle', { sessionId: session.sessionId });
   }
 
@@ -1024,6 +1027,8 @@ export class FakeCloud {
         this.wake();
       }
       res.write(': keep-alive\n\n');
+      // Waiters may depend on the client's reaction to what was just written: check them each tick.
+      for (const waiter of [...this.waiters]) waiter();
     };
     const timer = setInterval(poll, this.ssePollMs);
     res.on('close', () => {
