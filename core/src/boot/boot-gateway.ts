@@ -1,11 +1,11 @@
 import type { LoadedConfig } from '../config/load.js';
 import { startHttpServer } from '../http/server.js';
-import type { RunningHttpServer } from '../http/types.js';
+import type { GatewayHttpOptions, RunningHttpServer } from '../http/types.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { KernelSettings } from '../kernel/settings.js';
 import { createJsonLogger, type LogLevel, type Logger } from '../logging.js';
 import type { Clock } from '../tokens.js';
-import { assemblePlugins, type PluginChoices } from './assemble.js';
+import { assemblePlugins, type AssembledPlugins, type PluginChoices } from './assemble.js';
 import { httpServerOptionsFrom } from './http-options.js';
 import { buildKernel } from './kernel-settings.js';
 
@@ -31,6 +31,11 @@ export interface BootGatewayOptions {
   choices?: PluginChoices;
   /** Wins over the kernel settings mapped from config (preset-specific settings). */
   kernelSettings?: (config: LoadedConfig) => Partial<KernelSettings>;
+  /**
+   * Adjusts the HTTP server options after the kernel started and before it listens (a preset's
+   * own routes, readiness or admin rules). Default: core's options unchanged.
+   */
+  http?: (options: GatewayHttpOptions, context: { kernel: Kernel; plugins: AssembledPlugins }) => GatewayHttpOptions;
 }
 
 /** Logger for a host: JSON lines on stderr at the configured LOG_LEVEL, config secrets masked. */
@@ -60,7 +65,8 @@ export async function bootGateway(config: LoadedConfig, options: BootGatewayOpti
   await kernel.start();
   let http: RunningHttpServer;
   try {
-    http = await startHttpServer(httpServerOptionsFrom(config, kernel, logger));
+    const base = httpServerOptionsFrom(config, kernel, logger);
+    http = await startHttpServer(options.http ? options.http(base, { kernel, plugins }) : base);
   } catch (error) {
     await kernel.stop();
     throw error;

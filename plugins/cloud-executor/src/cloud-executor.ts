@@ -171,10 +171,14 @@ export class CloudExecutor implements ExecutionAuthority {
             cursor = await this.persist(thread, event.sequence, cursor);
             continue;
           }
+          const terminal = body !== null && (body.type === 'run.completed' || body.type === 'run.failed');
+          // A terminal event needs no rendering of its own and the kernel stops reading after it:
+          // its cursor is written first. Any other event's cursor is written once the kernel asks
+          // for the next one, i.e. once it handled this one.
+          if (terminal) cursor = await this.persist(thread, event.sequence, cursor);
           if (body) yield { ...body, runId: options.runId, cursor: String(event.sequence), at: event.createdAt } as RuntimeEvent;
-          // The kernel asked for the next event: this one is handled; Cloud's cursor follows.
+          if (terminal) return;
           cursor = await this.persist(thread, event.sequence, cursor);
-          if (body && (body.type === 'run.completed' || body.type === 'run.failed')) return;
         }
       } catch (error) {
         if (signal.aborted) continue;

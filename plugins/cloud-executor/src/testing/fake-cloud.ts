@@ -368,6 +368,11 @@ export class FakeCloud {
     this.failures.push({ match, status: 0, remaining: count, drop: true });
   }
 
+  /** Cancels every forced failure not used up yet. */
+  clearFailures(): void {
+    this.failures.length = 0;
+  }
+
   /** Destroys every open SSE connection (session and delivery streams). */
   dropStreams(): void {
     for (const stream of this.sessionStreams) stream.res.destroy();
