@@ -10,7 +10,6 @@ export {
   AdminTokenRequired,
   CloudSettingRequired,
   CloudUrlInvalid,
-  ConfigFileCloudKey,
   LoopbackBypassRefused,
   NoProviders,
   PlaceholderSecret,

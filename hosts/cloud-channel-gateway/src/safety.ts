@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { defineError, type LoadedConfig } from '@cowork-gateway/core';
 import { PRODUCT_MODES } from './settings.js';
 
@@ -71,12 +70,6 @@ export const TelegramWebhookIncomplete = defineError<{ missing: string }>({
   message: ({ missing }) => `cloud_gateway.telegram_webhook_incomplete: Telegram webhook mode needs ${missing}; or use OPEN_COWORK_GATEWAY_TELEGRAM_MODE=polling`,
 });
 
-export const ConfigFileCloudKey = defineError<{ key: string; path: string; found: string }>({
-  code: 'cloud_gateway.config_cloud_key',
-  status: 400,
-  message: ({ key, path, found }) => `cloud_gateway.config_cloud_key: the config file ${path} (${key}) contains "${found}"; the Cloud connection comes from env only (OPEN_COWORK_CLOUD_BASE_URL, OPEN_COWORK_GATEWAY_SERVICE_TOKEN, OPEN_COWORK_GATEWAY_CLOUD_REQUEST_TIMEOUT_MS)`,
-});
-
 const PLACEHOLDER = /^(change-me|replace-with|example-|demo-)/i;
 
 /** Loopback names and addresses: localhost, 127.0.0.0/8, ::1. */
@@ -112,7 +105,8 @@ export function loopbackBypassAllowed(config: LoadedConfig): boolean {
  */
 export function assertSafeConfig(config: LoadedConfig, providerCount: number): void {
   assertProductMode(config);
-  assertNoCloudInConfigFile(config);
+  // A config file cannot carry the Cloud connection: core's loader refuses unknown top-level keys
+  // such as `cloud` or `timeouts` (config.invalid naming the file), so it comes from env only.
   const urlKey = 'OPEN_COWORK_CLOUD_BASE_URL';
   if (!config.isSet('CLOUD_BASE_URL')) throw new CloudSettingRequired({ key: urlKey, what: 'the https URL of Open Cowork Cloud' });
   const tokenKey = config.envName('SERVICE_TOKEN');
@@ -156,15 +150,6 @@ function assertCloudUrl(config: LoadedConfig, key: string): void {
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !config.get<boolean>('ALLOW_INSECURE_HTTP')) {
     throw new CloudUrlInvalid({ key, reason: `uses plain http to a non-loopback host; use https, or set ${config.envName('ALLOW_INSECURE_HTTP')}=true for a private lab` });
   }
-}
-
-/** A config file may not carry the Cloud connection (`cloud` key, `timeouts.cloudRequestMs`). */
-function assertNoCloudInConfigFile(config: LoadedConfig): void {
-  const path = config.configFile;
-  if (!path) return;
-  const text = readFileSync(path, 'utf8');
-  const found = /"cloud"\s*:/.test(text) ? 'cloud' : /"cloudRequestMs"\s*:/.test(text) ? 'timeouts.cloudRequestMs' : null;
-  if (found) throw new ConfigFileCloudKey({ key: config.envName('CONFIG'), path, found });
 }
 
 /** Telegram webhook mode needs an https public URL and a secret. */
