@@ -28,6 +28,7 @@ const OTHER_CODES = [
 export async function generateDocs() {
   const core = await import(join(root, 'core/dist/src/index.js'));
   const host = await import(join(root, 'hosts/standalone-gateway/dist/src/index.js'));
+  const cloudHost = await import(join(root, 'hosts/cloud-channel-gateway/dist/src/index.js'));
   const plugins = [
     (await import(join(root, 'plugins/memory-store/dist/src/index.js'))).default,
     (await import(join(root, 'plugins/pg-store/dist/src/index.js'))).default,
@@ -36,6 +37,8 @@ export async function generateDocs() {
     (await import(join(root, 'plugins/webhook/dist/src/index.js'))).default,
     (await import(join(root, 'plugins/bridge/dist/src/index.js'))).default,
     (await import(join(root, 'plugins/slack/dist/src/index.js'))).default,
+    (await import(join(root, 'plugins/cloud-executor/dist/src/store-entry.js'))).default,
+    (await import(join(root, 'plugins/cloud-executor/dist/src/index.js'))).default,
     (await import(join(root, 'core/dist/src/testing/fake-provider.js'))).default,
     (await import(join(root, 'core/dist/src/testing/fake-executor.js'))).default,
   ];
@@ -43,6 +46,10 @@ export async function generateDocs() {
   const schema = JSON.stringify(core.configFileJsonSchema(host.ALL_STANDALONE_SETTINGS, host.STANDALONE_PREFIX), null, 2) + '\n';
   return {
     'docs/configuration.md': spliceGenerated(readFileSync(join(root, 'docs/configuration.md'), 'utf8'), table),
+    'docs/cloud-channel-gateway.md': spliceGenerated(
+      readFileSync(join(root, 'docs/cloud-channel-gateway.md'), 'utf8'),
+      core.renderSettingsTable(cloudHost.ALL_CLOUD_GATEWAY_SETTINGS, cloudHost.CLOUD_GATEWAY_PREFIX),
+    ),
     'docs/errors.md': errorsPage(core.errorRegistry),
     'docs/config.schema.json': schema,
     'docs/plugin-options.md': pluginOptionsPage(plugins, core.pluginOptionsJsonSchema),
@@ -54,7 +61,7 @@ function spliceGenerated(page, table) {
   const end = '<!-- settings:end -->';
   const before = page.slice(0, page.indexOf(start) + start.length);
   const after = page.slice(page.indexOf(end));
-  if (page.indexOf(start) < 0 || page.indexOf(end) < 0) throw new Error('docs/configuration.md lost its settings markers');
+  if (page.indexOf(start) < 0 || page.indexOf(end) < 0) throw new Error('a generated page lost its settings markers');
   return `${before}\n${table.trim()}\n${after}`;
 }
 

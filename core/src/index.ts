@@ -44,6 +44,7 @@ export {
   type RuntimeEventType,
   type PromptOptions,
   type InteractionAnswer,
+  type InteractionResponder,
   type ExecutorContext,
   type ExecutionAuthority,
 } from './contracts/execution-authority.js';

@@ -1,11 +1,12 @@
 import type { LoadedConfig } from '../config/load.js';
 import { startHttpServer } from '../http/server.js';
-import type { HttpRoute, RunningHttpServer } from '../http/types.js';
+import type { GatewayHttpOptions, HttpRoute, RunningHttpServer } from '../http/types.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { KernelSettings } from '../kernel/settings.js';
 import { createJsonLogger, type LogLevel, type Logger } from '../logging.js';
+import type { GatewayMetricsOptions } from '../metrics/gateway-metrics.js';
 import type { Clock } from '../tokens.js';
-import { assemblePlugins, type PluginChoices } from './assemble.js';
+import { assemblePlugins, type AssembledPlugins, type PluginChoices } from './assemble.js';
 import { httpServerOptionsFrom } from './http-options.js';
 import { buildKernel } from './kernel-settings.js';
 
@@ -33,6 +34,13 @@ export interface BootGatewayOptions {
   kernelSettings?: (config: LoadedConfig) => Partial<KernelSettings>;
   /** Host routes mounted after core's (admin API, `/metrics`), e.g. the standalone `/dashboard`. */
   routes?: (kernel: Kernel) => HttpRoute[];
+  /** The kernel's metric naming; default: derived from `auditPrefix`. */
+  metrics?: GatewayMetricsOptions;
+  /**
+   * Adjusts the HTTP server options after the kernel started and before it listens (a preset's
+   * own routes, readiness or admin rules). Default: core's options unchanged.
+   */
+  http?: (options: GatewayHttpOptions, context: { kernel: Kernel; plugins: AssembledPlugins }) => GatewayHttpOptions;
 }
 
 /** Logger for a host: JSON lines on stderr at the configured LOG_LEVEL, config secrets masked. */
@@ -58,13 +66,14 @@ export async function bootGateway(config: LoadedConfig, options: BootGatewayOpti
     logger,
     clock: options.clock,
     settings: { auditPrefix: options.auditPrefix, ...options.kernelSettings?.(config) },
+    metrics: options.metrics,
   });
   await kernel.start();
   let http: RunningHttpServer;
   try {
-    const httpOptions = httpServerOptionsFrom(config, kernel, logger);
-    httpOptions.routes = [...(httpOptions.routes ?? []), ...(options.routes?.(kernel) ?? [])];
-    http = await startHttpServer(httpOptions);
+    const base = httpServerOptionsFrom(config, kernel, logger);
+    base.routes = [...(base.routes ?? []), ...(options.routes?.(kernel) ?? [])];
+    http = await startHttpServer(options.http ? options.http(base, { kernel, plugins }) : base);
   } catch (error) {
     await kernel.stop();
     throw error;

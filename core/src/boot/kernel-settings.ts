@@ -3,6 +3,7 @@ import type { Role } from '../contracts/common.js';
 import { Kernel } from '../kernel/kernel.js';
 import { DEFAULT_KERNEL_SETTINGS, type KernelSettings } from '../kernel/settings.js';
 import type { Logger } from '../logging.js';
+import type { GatewayMetricsOptions } from '../metrics/gateway-metrics.js';
 import type { Clock } from '../tokens.js';
 import type { AssembledPlugins } from './assemble.js';
 
@@ -46,6 +47,8 @@ export interface BuildKernelOptions {
   clock?: Clock;
   /** Wins over the settings mapped from config; see {@link kernelSettingsFrom}. */
   settings?: Partial<KernelSettings>;
+  /** Metric naming; default: derived from the audit prefix (`open_cowork_standalone_gateway_*`). */
+  metrics?: GatewayMetricsOptions;
 }
 
 /** Builds (does not start) the kernel from assembled plugins and the config's settings and identities. */
@@ -55,6 +58,7 @@ export function buildKernel(config: LoadedConfig, plugins: AssembledPlugins, opt
     settings: kernelSettingsFrom(config, options.settings),
     logger: options.logger,
     clock: options.clock,
+    metrics: options.metrics,
     secrets: () => config.secrets.list(),
     identities: config.identities.map((i) => ({
       provider: i.provider,

@@ -43,6 +43,24 @@ export type InteractionAnswer =
   | { kind: 'permission'; decision: 'once' | 'always' | 'reject' }
   | { kind: 'question'; answers: string[] };
 
+/**
+ * Who answered an interaction, and where: passed to {@link ExecutionAuthority.answer} so an
+ * executor whose runtime checks the responder (e.g. Cloud's same-chat scoping) can forward it.
+ * Executors that do not need it ignore it.
+ */
+export interface InteractionResponder {
+  /** Provider instance id. */
+  instance: string;
+  /** Provider kind, e.g. `telegram`. */
+  provider: string;
+  workspaceId?: string;
+  userId: string;
+  chatId: string;
+  threadId?: string;
+  /** The inbound event that carried the answer (button callback or text command). */
+  eventId: string;
+}
+
 export interface ExecutorContext {
   readonly logger: Logger;
   readonly signal: AbortSignal;
@@ -75,8 +93,8 @@ export interface ExecutionAuthority {
   prompt(executorSessionId: string, input: PromptInput, options: PromptOptions): Promise<{ runId: string }>;
   /** The ordered events of one run, ending after `run.completed` or `run.failed`. */
   events(executorSessionId: string, options: { runId: string; after?: string; signal?: AbortSignal }): AsyncIterable<RuntimeEvent>;
-  /** Answers a permission request or a question. */
-  answer(interactionId: string, answer: InteractionAnswer): Promise<void>;
+  /** Answers a permission request or a question; `by` says who answered and where (optional to use). */
+  answer(interactionId: string, answer: InteractionAnswer, by?: InteractionResponder): Promise<void>;
   abort(runId: string): Promise<void>;
 }
 

@@ -85,9 +85,11 @@ export interface Session {
 export interface SessionRepository {
   /**
    * Idempotent per thread; a new session gets event #1 `session.created`. An existing session is
-   * returned unchanged (appending its events is what marks activity in `updatedAt`).
+   * returned unchanged (appending its events is what marks activity in `updatedAt`). `actor`
+   * is the external user id whose message opens or uses the thread; a store whose thread
+   * binding is owned elsewhere (the Cloud store) forwards it, others ignore it.
    */
-  findOrCreate(key: ThreadKey & { providerKind: string; title: string }): Promise<{ session: Session; created: boolean }>;
+  findOrCreate(key: ThreadKey & { providerKind: string; title: string; actor?: string }): Promise<{ session: Session; created: boolean }>;
   get(sessionId: string): Promise<Session | null>;
   /** The session of a thread, or null; never creates one. */
   findByThread(key: ThreadKey): Promise<Session | null>;

@@ -118,6 +118,7 @@ export class InboundPipeline {
       threadId: event.threadId,
       providerKind: event.provider,
       title: text.slice(0, 80) || 'Gateway session',
+      actor: event.userId,
     });
     // Stored with the job (atomically where the store fuses it); the job's id is added to the payload.
     const userMessage = [{ type: 'user.message', payload: toJson({ text, userId: event.userId, eventId: event.eventId }), traceId }];

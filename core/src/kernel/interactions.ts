@@ -68,7 +68,15 @@ export class InteractionHandler {
     const answer = toAnswer(intent, pending);
     if (!answer) return this.tell(target, traceId, 'not_pending', `no option ${(intent as { index?: number }).index! + 1}`);
     try {
-      await this.kernel.executor.answer(pending.interactionId, answer);
+      await this.kernel.executor.answer(pending.interactionId, answer, {
+        instance: event.instance,
+        provider: event.provider,
+        workspaceId: event.workspaceId,
+        userId: event.userId,
+        chatId: event.chatId,
+        threadId: event.threadId,
+        eventId: event.eventId,
+      });
     } catch (error) {
       if (isGatewayError(error) && error.status === 404) return this.tell(target, traceId, 'not_pending', intent.ref);
       throw error;

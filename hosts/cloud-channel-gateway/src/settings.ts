@@ -1,0 +1,40 @@
+import { CORE_SETTINGS, pluginSettingSpecs, type SettingSpec } from '@cowork-gateway/core';
+import { telegramPlugin } from '@cowork-gateway/telegram';
+
+/** Every env key of this host is `OPEN_COWORK_GATEWAY_<KEY>` (seed 001). */
+export const CLOUD_GATEWAY_PREFIX = 'OPEN_COWORK_GATEWAY_';
+export const CLOUD_GATEWAY_PACKAGE = '@cowork-gateway/cloud-channel-gateway';
+export const CLOUD_EXECUTOR_PACKAGE = '@cowork-gateway/cloud-executor';
+export const CLOUD_STORE_PACKAGE = '@cowork-gateway/cloud-executor/store';
+export const TELEGRAM_PACKAGE = '@cowork-gateway/telegram';
+/** The seed's default port of the Cloud Channel Gateway. */
+export const CLOUD_GATEWAY_PORT = 8790;
+
+export const PRODUCT_MODES = ['cloud_channel', 'standalone', 'hybrid'] as const;
+
+const host = (spec: Omit<SettingSpec, 'readBy'>): SettingSpec => ({ ...spec, readBy: CLOUD_GATEWAY_PACKAGE });
+
+/** Settings this host reads itself (seed 001 and cloud-protocol.md §9, §12 names). */
+export const CLOUD_GATEWAY_SETTINGS: readonly SettingSpec[] = [
+  host({ key: 'PRODUCT_MODE', type: 'string', default: 'cloud_channel', description: 'Execution authority: cloud_channel (this daemon); standalone is the separate @cowork-gateway/standalone-gateway; hybrid is reserved.' }),
+  host({ key: 'MODE', type: 'enum', values: ['self-host', 'managed'], default: 'self-host', description: 'Deployment posture (labels and diagnostics; the loopback operator bypass needs self-host).' }),
+  host({ key: 'CLOUD_BASE_URL', type: 'string', envAliases: ['OPEN_COWORK_CLOUD_BASE_URL'], description: 'Open Cowork Cloud base URL (env OPEN_COWORK_CLOUD_BASE_URL); https unless loopback or ALLOW_INSECURE_HTTP.' }),
+  host({ key: 'SERVICE_TOKEN', type: 'string', secret: true, description: 'Gateway-scoped Cloud API token occ_<tokenId>_<secret>, sent as Authorization: Bearer.' }),
+  host({ key: 'INSTANCE_ID', type: 'string', envAliases: ['HOSTNAME'], description: 'This gateway\'s id; Cloud claims are made as gateway:<id>. Default: HOSTNAME, else "gateway".' }),
+  host({ key: 'ALLOW_INSECURE_HTTP', type: 'boolean', default: false, description: 'Allow a plain-http Cloud URL on a non-loopback host (local all-in-one labs only).' }),
+  host({ key: 'ALLOW_LOOPBACK_OPERATOR_BYPASS', type: 'boolean', default: false, description: 'Let loopback requests use the operator endpoints without the admin token; only self-host, loopback bind, no public URL, not proxy-forwarded.' }),
+  host({ key: 'CLOUD_REQUEST_TIMEOUT_MS', type: 'integer', default: 30_000, min: 100, max: 120_000, description: 'Timeout of one Cloud request in milliseconds.' }),
+  host({ key: 'SHUTDOWN_DRAIN_TIMEOUT_MS', type: 'integer', default: 10_000, min: 0, max: 600_000, description: 'How long shutdown waits for in-flight Cloud deliveries to be sent and acked, in milliseconds.' }),
+  host({ key: 'MAX_DELIVERY_CONCURRENCY', type: 'integer', default: 8, min: 1, max: 256, description: 'Cloud deliveries sent at once (per-lane order is kept).' }),
+  host({ key: 'MAX_DELIVERY_QUEUE_DEPTH', type: 'integer', default: 512, min: 1, max: 100_000, description: 'Cloud deliveries held locally; over it a delivery is shed unacked and Cloud re-serves it.' }),
+  host({ key: 'METRICS_ENABLED', type: 'boolean', default: true, description: 'Serve GET /metrics (Prometheus text; operator auth).' }),
+  host({ key: 'DIAGNOSTICS_ENABLED', type: 'boolean', default: true, description: 'Serve GET /diagnostics (redacted; operator auth).' }),
+  host({ key: 'DEFAULT_AGENT', type: 'string', description: 'Agent named in prompts; unset lets Cloud choose (build).' }),
+  host({ key: 'TELEGRAM_CHANNEL_BINDING_ID', type: 'string', default: 'telegram', description: 'Cloud channel binding the Telegram provider serves.' }),
+];
+
+/** Core's settings with this host's defaults (port 8790). */
+const CORE_FOR_CLOUD = CORE_SETTINGS.map((spec) => (spec.key === 'PORT' ? { ...spec, default: CLOUD_GATEWAY_PORT } : spec));
+
+/** Every setting of the host: core's, its own, and the Telegram plugin's declared ones. */
+export const ALL_CLOUD_GATEWAY_SETTINGS: readonly SettingSpec[] = [...CORE_FOR_CLOUD, ...CLOUD_GATEWAY_SETTINGS, ...pluginSettingSpecs(telegramPlugin)];
