@@ -76,13 +76,14 @@ export class InboundPipeline {
     const intent = parseInteractionIntent(event);
     const decision = await authorizePrompt(this.kernel.store.identities, event);
     if (intent) {
-      const role = decision.identity?.status === 'active' ? decision.identity.role : null;
+      const role = decision.identity?.status === 'active' && event.senderVerified !== false ? decision.identity.role : null;
       const outcome = await this.interactions.handle(event, intent, role, traceId);
       return { ...base, outcome: outcome === 'answered' ? 'answered' : 'ignored' };
     }
     if (!decision.allowed) {
       await this.kernel.audit('prompt.denied', event.userId, deniedMetadata(event, decision.reason, decision.identity), traceId);
-      if (this.shouldTellDenied(event)) await this.kernel.notify({ kind: 'denied', reason: decision.reason }, target, `denied:${traceId}`, { traceId });
+      // A forged sender gets no answer: it would go to the address the forger used (backscatter).
+      if (decision.reason !== 'sender_unverified' && this.shouldTellDenied(event)) await this.kernel.notify({ kind: 'denied', reason: decision.reason }, target, `denied:${traceId}`, { traceId });
       return { ...base, outcome: 'denied' };
     }
     if (event.kind === 'interaction') {
