@@ -86,18 +86,20 @@ interface SmtpFailure {
 /**
  * Classifies a failed send for the kernel: a 5xx reply (mailbox unknown, message refused) is
  * permanent; 421 and 4xx replies that say "rate"/"too many" are rate limited (retry in a
- * minute); other 4xx replies, connection and TLS failures, timeouts and refused logins are
- * transient. The message has the SMTP code and the server's short reply, never credentials.
+ * minute); other 4xx replies, connection and TLS failures, timeouts and refused logins (even
+ * with their 5xx reply) are transient. The message has the SMTP code and the server's short reply, never credentials.
  */
 export function deliveryErrorFor(error: unknown): DeliveryError {
   const failure = (typeof error === 'object' && error !== null ? error : {}) as SmtpFailure;
   const reply = (failure.response ?? '').replace(/[\r\n]+/g, ' ').slice(0, 200);
   const what = `SMTP send failed: ${failure.responseCode ?? failure.code ?? 'error'}${reply ? ` ${reply}` : ''}`;
   const code = failure.responseCode;
+  // Refused logins and a server without the required TLS are the gateway's configuration, not the recipient: kept for retry.
+  if (failure.code === 'EAUTH') return new DeliveryError(what, { kind: 'transient' }, { code: 'email.smtp_auth_failed' });
+  if (failure.code === 'ETLS') return new DeliveryError(what, { kind: 'transient' }, { code: 'email.smtp_tls_failed' });
   if (code !== undefined && code >= 500) return new DeliveryError(what, { kind: 'permanent' }, { code: 'email.send_rejected' });
   if (code !== undefined && (code === 421 || /rate|too many/i.test(reply))) {
     return new DeliveryError(what, { kind: 'rate_limited', retryAfterMs: 60_000 }, { code: 'email.rate_limited' });
   }
-  if (failure.code === 'EAUTH') return new DeliveryError(what, { kind: 'transient' }, { code: 'email.smtp_auth_failed' });
   return new DeliveryError(what, { kind: 'transient' }, { code: 'email.send_failed' });
 }
