@@ -8,10 +8,10 @@ import {
   type PluginSelection,
   type ProviderSelection,
 } from '@cowork-gateway/core';
-import { OPENCODE_PACKAGE, SHORTCUT_PLUGINS, STORE_PACKAGES, TELEGRAM_PACKAGE } from './settings.js';
+import { EMAIL_PACKAGE, OPENCODE_PACKAGE, SHORTCUT_PLUGINS, STORE_PACKAGES, TELEGRAM_PACKAGE } from './settings.js';
 
 // This preset's shortcuts: which plugin the flat settings select (STORE, OPENCODE_URL /
-// OPENCODE_MANAGED, TELEGRAM_BOT_TOKEN) and its fail-closed rules. The option mapping itself
+// OPENCODE_MANAGED, TELEGRAM_BOT_TOKEN, EMAIL_INBOUND_SECRET) and its fail-closed rules. The option mapping itself
 // (DATABASE_* → pg-store options, …) is declared by each plugin and applied by core.
 // A structured `store` / `executor` / `providers[]` entry in the config file always wins.
 
@@ -58,10 +58,12 @@ export function executorSelection(config: LoadedConfig): PluginSelection | null 
   return { ...selection, options: external ? { ...options, ...(password === undefined ? {} : { password }) } : { ...options, managed: managed ?? {} } };
 }
 
-/** The config file's providers plus Telegram when TELEGRAM_BOT_TOKEN is set. */
+/** The config file's providers plus Telegram when TELEGRAM_BOT_TOKEN is set and email when EMAIL_INBOUND_SECRET is set. */
 export function providerSelections(config: LoadedConfig): ProviderSelection[] {
   const selections = [...config.providers];
   if (pluginEnabledBySettings(SHORTCUT_PLUGINS.telegram, config)) selections.push(telegramSelection(config));
+  // EMAIL_FROM, EMAIL_SMTP_HOST and the rest are checked by the plugin's schema, naming the option.
+  if (pluginEnabledBySettings(SHORTCUT_PLUGINS.email, config)) selections.push(providerSelectionFromSettings(SHORTCUT_PLUGINS.email, config, EMAIL_PACKAGE));
   return selections;
 }
 

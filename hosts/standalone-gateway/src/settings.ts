@@ -2,6 +2,7 @@ import { CORE_SETTINGS, pluginSettingSpecs, type SettingSpec } from '@cowork-gat
 import { opencodeExecutorPlugin } from '@cowork-gateway/opencode-executor';
 import { pgStorePlugin } from '@cowork-gateway/pg-store';
 import { telegramPlugin } from '@cowork-gateway/telegram';
+import { emailPlugin } from '@cowork-gateway/email';
 
 /** Every env key of this host is `OPEN_COWORK_STANDALONE_GATEWAY_<KEY>` (seed 000). */
 export const STANDALONE_PREFIX = 'OPEN_COWORK_STANDALONE_GATEWAY_';
@@ -12,6 +13,7 @@ const CHANNEL_GATEWAY_PREFIX = 'OPEN_COWORK_GATEWAY_';
 export const PG_STORE_PACKAGE = '@cowork-gateway/pg-store';
 export const OPENCODE_PACKAGE = '@cowork-gateway/opencode-executor';
 export const TELEGRAM_PACKAGE = '@cowork-gateway/telegram';
+export const EMAIL_PACKAGE = '@cowork-gateway/email';
 
 const host = (spec: Omit<SettingSpec, 'readBy'>): SettingSpec => ({ ...spec, readBy: STANDALONE_PACKAGE });
 const fallback = (key: string): readonly string[] => [CHANNEL_GATEWAY_PREFIX + key];
@@ -35,7 +37,7 @@ const OPENCODE_SETTINGS: readonly SettingSpec[] = [
 ];
 
 /** The plugins this preset's env shortcuts select; their flat settings come from the plugins. */
-export const SHORTCUT_PLUGINS = { pgStore: pgStorePlugin, opencode: opencodeExecutorPlugin, telegram: telegramPlugin } as const;
+export const SHORTCUT_PLUGINS = { pgStore: pgStorePlugin, opencode: opencodeExecutorPlugin, telegram: telegramPlugin, email: emailPlugin } as const;
 
 /** Settings the standalone preset reads itself, on top of core's, plus those of its shortcut plugins. */
 export const STANDALONE_SETTINGS: readonly SettingSpec[] = [
@@ -44,6 +46,7 @@ export const STANDALONE_SETTINGS: readonly SettingSpec[] = [
   ...pluginSettingSpecs(opencodeExecutorPlugin),
   ...OPENCODE_SETTINGS,
   ...pluginSettingSpecs(telegramPlugin),
+  ...pluginSettingSpecs(emailPlugin),
 ];
 
 /** Core's settings with the seed-001 fallback name for PUBLIC_URL. */
