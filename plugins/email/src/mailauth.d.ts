@@ -28,10 +28,3 @@ declare module 'mailauth' {
     },
   ): Promise<AuthenticateResult>;
 }
-
-declare module 'mailauth/lib/dkim/sign.js' {
-  export function dkimSign(
-    input: Buffer | string,
-    options: { signatureData: { signingDomain: string; selector: string; privateKey: string; canonicalization?: string }[] },
-  ): Promise<{ signatures: string; errors: unknown[] }>;
-}
