@@ -75,8 +75,13 @@ export class InboundPipeline {
     const base = { accepted: true, duplicate: false, traceId };
     const intent = parseInteractionIntent(event);
     const decision = await authorizePrompt(this.kernel.store.identities, event);
+    if (intent && event.senderVerified === false) {
+      // A forged sender answers nothing and is told nothing (backscatter); the attempt is audited.
+      await this.kernel.audit('interaction.denied', event.userId, toJson({ provider: event.instance, kind: intent.kind, role: null, reason: 'sender_unverified' }), traceId);
+      return { ...base, outcome: 'denied' };
+    }
     if (intent) {
-      const role = decision.identity?.status === 'active' && event.senderVerified !== false ? decision.identity.role : null;
+      const role = decision.identity?.status === 'active' ? decision.identity.role : null;
       const outcome = await this.interactions.handle(event, intent, role, traceId);
       return { ...base, outcome: outcome === 'answered' ? 'answered' : 'ignored' };
     }

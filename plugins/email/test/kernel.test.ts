@@ -87,6 +87,13 @@ describe('email in an in-process kernel (memory store, fake executor, test SMTP 
       text: `/approve ${match![1]}\n\n-- \nAlice\n`,
       headers: { 'Authentication-Results': PASS },
     });
+    // The same command from a forged sender (DMARC fail) approves nothing, is audited and gets no answer.
+    const forged = reply.replace('<p2@example.test>', '<p2-forged@example.test>').replace(PASS, FAIL);
+    expect(await post(forged)).to.equal(202);
+    const deniedInteractions = async () => (await store.operator.lists.audit.list({})).filter((a) => a.type.endsWith('.interaction.denied'));
+    await until(async () => (await deniedInteractions()).length > 0, 5000, 'the interaction denial audit');
+    expect((await deniedInteractions())[0]!.metadata).to.include({ reason: 'sender_unverified', kind: 'permission' });
+    expect(sink.received).to.have.length(1);
     expect(await post(reply)).to.equal(202);
     const mails = await sink.waitFor(3, 15_000);
     const texts = mails.map((m) => m.text);
