@@ -232,6 +232,16 @@ describe('http server', () => {
       });
     });
 
+    it('passes a message/rfc822 body on raw and unparsed (inbound mail)', async () => {
+      await withServer({}, async ({ url, calls }) => {
+        const mail = 'From: a@example.test\r\nSubject: hi\r\n\r\nnot json {';
+        const res = await fetch(`${url}/webhooks/hook`, { method: 'POST', headers: { 'content-type': 'message/rfc822' }, body: mail });
+        expect(res.status).to.equal(202);
+        expect(calls[0]!.req.body).to.equal(undefined);
+        expect(calls[0]!.req.rawBody.toString('utf8')).to.equal(mail);
+      });
+    });
+
     it('treats an empty body as {}', async () => {
       await withServer({}, async ({ url, calls }) => {
         expect((await postJson(`${url}/webhooks/hook`, '')).status).to.equal(202);

@@ -73,6 +73,13 @@ export interface InboundEvent {
    * with every delivery, so it survives restarts. Never secrets: it is persisted as given.
    */
   replyContext?: JsonObject;
+  /**
+   * `false` when the channel checked that the sender really is who the event says (email: an
+   * aligned DMARC/DKIM pass) and the check failed: the kernel then denies the event as
+   * `sender_unverified`, audits it and answers nothing, whatever identity the address belongs to.
+   * Absent (or `true`) on channels whose transport already authenticates the sender.
+   */
+  senderVerified?: boolean;
 }
 
 /** Where an outbound message goes: the originating chat and thread. */

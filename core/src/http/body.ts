@@ -6,11 +6,11 @@ import { HttpRequestAborted } from './codes.js';
 /** A request body read under the size cap and parsed. */
 export interface ReadBody {
   rawBody: Buffer;
-  /** Parsed JSON value, or form fields as an object of strings; `{}` when the body is empty. */
+  /** Parsed JSON value, or form fields as an object of strings; `{}` when the body is empty; undefined for `message/rfc822`. */
   body: unknown;
 }
 
-type BodyKind = 'json' | 'form';
+type BodyKind = 'json' | 'form' | 'raw';
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 const utf8Lenient = new TextDecoder('utf-8');
@@ -19,8 +19,9 @@ const utf8Lenient = new TextDecoder('utf-8');
  * Reads and parses a request body.
  *
  * A request without a body (no `Transfer-Encoding`, `Content-Length` absent or 0) needs no content
- * type and yields `{}`. Otherwise: the content type must be `application/json` or
- * `application/x-www-form-urlencoded` (charset utf-8 if given, no content encoding) → 415
+ * type and yields `{}`. Otherwise: the content type must be `application/json`,
+ * `application/x-www-form-urlencoded` or `message/rfc822` (a raw email, passed on unparsed with
+ * `body: undefined`) (charset utf-8 if given, no content encoding) → 415
  * `http.unsupported_media_type`; more than `maxBytes` (announced or streamed) → 413
  * `http.body_too_large`, answered at once while the rest of the upload is read and discarded (see
  * {@link lingerAfterTooLarge}); invalid JSON or UTF-8 → 400 `http.bad_json`.
@@ -47,7 +48,7 @@ export function hasBody(headers: IncomingHttpHeaders): boolean {
 function bodyKind(headers: IncomingHttpHeaders): BodyKind {
   const header = headers['content-type'] ?? '';
   const [type = '', ...params] = header.split(';').map((part) => part.trim().toLowerCase());
-  const kind = type === 'application/json' ? 'json' : type === 'application/x-www-form-urlencoded' ? 'form' : undefined;
+  const kind = type === 'application/json' ? 'json' : type === 'application/x-www-form-urlencoded' ? 'form' : type === 'message/rfc822' ? 'raw' : undefined;
   const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (!kind || !params.every(acceptableParam) || encoding !== 'identity') {
     throw new HttpUnsupportedMediaType({ contentType: (header || '(none)').slice(0, 100) });
@@ -62,6 +63,7 @@ function acceptableParam(param: string): boolean {
 }
 
 function parseBody(kind: BodyKind, raw: Buffer): unknown {
+  if (kind === 'raw') return undefined;
   if (kind === 'form') return Object.fromEntries(new URLSearchParams(utf8Lenient.decode(raw)));
   let text: string;
   try {

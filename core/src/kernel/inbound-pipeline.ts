@@ -75,6 +75,11 @@ export class InboundPipeline {
     const base = { accepted: true, duplicate: false, traceId };
     const intent = parseInteractionIntent(event);
     const decision = await authorizePrompt(this.kernel.store.identities, event);
+    if (intent && event.senderVerified === false) {
+      // A forged sender answers nothing and is told nothing (backscatter); the attempt is audited.
+      await this.kernel.audit('interaction.denied', event.userId, toJson({ provider: event.instance, kind: intent.kind, role: null, reason: 'sender_unverified' }), traceId);
+      return { ...base, outcome: 'denied' };
+    }
     if (intent) {
       const role = decision.identity?.status === 'active' ? decision.identity.role : null;
       const outcome = await this.interactions.handle(event, intent, role, traceId);
@@ -82,7 +87,8 @@ export class InboundPipeline {
     }
     if (!decision.allowed) {
       await this.kernel.audit('prompt.denied', event.userId, deniedMetadata(event, decision.reason, decision.identity), traceId);
-      if (this.shouldTellDenied(event)) await this.kernel.notify({ kind: 'denied', reason: decision.reason }, target, `denied:${traceId}`, { traceId });
+      // A forged sender gets no answer: it would go to the address the forger used (backscatter).
+      if (decision.reason !== 'sender_unverified' && this.shouldTellDenied(event)) await this.kernel.notify({ kind: 'denied', reason: decision.reason }, target, `denied:${traceId}`, { traceId });
       return { ...base, outcome: 'denied' };
     }
     if (event.kind === 'interaction') {

@@ -65,6 +65,12 @@ export interface ProviderConformanceDescriptor<F> {
   failNextSend?: (fake: F, kind: SendFailureKind) => void;
   /** Messages the fake received, to check sends arrived. Default: sends are only checked by their result. */
   received?: (fake: F) => { text: string; deliveryId?: string }[];
+  /**
+   * The inbound message the cases use and the chat sends go to, for channels whose ids have a
+   * shape (an email address as chat and user id, a Message-ID as event id). Default
+   * {@link CONFORMANCE_SAMPLE}.
+   */
+  sample?: InboundSample;
 }
 
 
@@ -85,6 +91,8 @@ export interface ProviderProbe {
   failNextSend(kind: SendFailureKind): void;
   /** What the fake received, or undefined when the descriptor has no `received`. */
   received(): { text: string; deliveryId?: string }[] | undefined;
+  /** The descriptor's `sample`, or {@link CONFORMANCE_SAMPLE}. */
+  readonly sample: InboundSample;
 }
 
 /** Descriptor fields a check needs; the case is registered only when all of them are given. */
@@ -222,6 +230,10 @@ class ProviderHarness<F> implements ProviderProbe {
     this.need('failNextSend')(this.fake, kind);
   }
 
+  get sample(): InboundSample {
+    return this.descriptor.sample ?? CONFORMANCE_SAMPLE;
+  }
+
   received(): { text: string; deliveryId?: string }[] | undefined {
     return this.descriptor.received?.(this.fake);
   }
@@ -312,13 +324,13 @@ async function handle(provider: Provider, request: WebhookRequest): Promise<Inbo
   return result.events;
 }
 
-function target(provider: Provider): DeliveryTarget {
-  return { instance: provider.id, chatId: CONFORMANCE_SAMPLE.chatId };
+function target(provider: Provider, probe: ProviderProbe): DeliveryTarget {
+  return { instance: provider.id, chatId: probe.sample.chatId };
 }
 
-async function sendText(provider: Provider, text: string, deliveryId: string, buttons?: OutboundButton[][]): Promise<string> {
+async function sendText(probe: ProviderProbe, provider: Provider, text: string, deliveryId: string, buttons?: OutboundButton[][]): Promise<string> {
   const message = { text, format: provider.capabilities.markdownDialect, ...(buttons ? { buttons } : {}) };
-  const result = await provider.send(target(provider), message, { deliveryId });
+  const result = await provider.send(target(provider, probe), message, { deliveryId });
   expect(result.providerMessageId, 'send(...).providerMessageId').to.be.a('string').that.is.not.empty;
   return result.providerMessageId;
 }
@@ -400,9 +412,9 @@ const editsInPlace: ProviderCheck = {
       return;
     }
     expect(provider.edit, 'provider conformance: edits: true, so edit must be a function').to.be.a('function');
-    const id = await sendText(provider, 'before the edit', 'conformance-edit');
+    const id = await sendText(probe, provider, 'before the edit', 'conformance-edit');
     const message = { text: 'after the edit', format: provider.capabilities.markdownDialect };
-    const result = await provider.edit!(target(provider), id, message, { deliveryId: 'conformance-edit:edit' });
+    const result = await provider.edit!(target(provider, probe), id, message, { deliveryId: 'conformance-edit:edit' });
     expect(result.providerMessageId, 'edit(...).providerMessageId').to.be.a('string').that.is.not.empty;
   },
 };
@@ -418,7 +430,7 @@ const sendsFile: ProviderCheck = {
     }
     expect(provider.sendFile, 'provider conformance: files: true, so sendFile must be a function').to.be.a('function');
     const file = { bytes: Buffer.from('conformance file\n'), filename: 'conformance.txt', mimeType: 'text/plain' };
-    const result = await provider.sendFile!(target(provider), file, { deliveryId: 'conformance-file', caption: 'a file' });
+    const result = await provider.sendFile!(target(provider, probe), file, { deliveryId: 'conformance-file', caption: 'a file' });
     expect(result.providerMessageId, 'sendFile(...).providerMessageId').to.be.a('string').that.is.not.empty;
   },
 };
@@ -454,7 +466,7 @@ const declaredInbound: ProviderCheck = {
     const provider = await probe.provider();
     if (provider.capabilities.inbound === 'polling') return expectNoWebhookAccepted(provider);
     expect(provider.handleWebhook, 'a webhook provider implements handleWebhook').to.be.a('function');
-    expect(() => probe.inboundRequest(CONFORMANCE_SAMPLE), 'the descriptor gives inboundRequest for a webhook provider').not.to.throw();
+    expect(() => probe.inboundRequest(probe.sample), 'the descriptor gives inboundRequest for a webhook provider').not.to.throw();
   },
 };
 
@@ -466,7 +478,7 @@ const twoInstances: ProviderCheck = {
     const b = await probe.instance('b');
     expect(a, 'instances a and b are distinct objects').not.to.equal(b);
     expect([a.id, b.id], 'ids').to.deep.equal(['a', 'b']);
-    await sendText(a, 'sent by instance a only', 'conformance-a-1');
+    await sendText(probe, a, 'sent by instance a only', 'conformance-a-1');
     expectReceivedOnce(probe, 'sent by instance a only', 'conformance-a-1');
     await probe.stop(b);
     expect((await a.health()).state, 'a stays ok after b stops').to.equal('ok');
@@ -480,8 +492,8 @@ const twoInstancesInbound: ProviderCheck = {
   async run(probe) {
     const a = await probe.instance('a');
     const b = await probe.instance('b');
-    const [fromA] = await handle(a, probe.inboundRequest(CONFORMANCE_SAMPLE));
-    const [fromB] = await handle(b, probe.inboundRequest(CONFORMANCE_SAMPLE));
+    const [fromA] = await handle(a, probe.inboundRequest(probe.sample));
+    const [fromB] = await handle(b, probe.inboundRequest(probe.sample));
     expect(fromA?.instance, 'instance of the event a normalized').to.equal('a');
     expect(fromB?.instance, 'instance of the event b normalized').to.equal('b');
   },
@@ -493,10 +505,10 @@ const webhookNormalizes: ProviderCheck = {
   needs: ['inboundRequest'],
   async run(probe) {
     const provider = await probe.provider();
-    const events = await handle(provider, probe.inboundRequest(CONFORMANCE_SAMPLE));
+    const events = await handle(provider, probe.inboundRequest(probe.sample));
     expect(events, 'events of one inbound message').to.have.length(1);
     const event = events[0]!;
-    expect(event, 'normalized event').to.include({ ...CONFORMANCE_SAMPLE, provider: provider.kind, instance: provider.id });
+    expect(event, 'normalized event').to.include({ ...probe.sample, provider: provider.kind, instance: provider.id });
     expect(EVENT_KINDS, 'event kind').to.include(event.kind);
     expect(event.receivedAt, 'receivedAt').to.be.instanceOf(Date);
     expect(Number.isNaN(event.receivedAt.getTime()), 'receivedAt is a valid date').to.equal(false);
@@ -510,7 +522,7 @@ const webhookStableIds: ProviderCheck = {
   needs: ['inboundRequest'],
   async run(probe) {
     const provider = await probe.provider();
-    const request = probe.inboundRequest(CONFORMANCE_SAMPLE);
+    const request = probe.inboundRequest(probe.sample);
     const [first] = await handle(provider, request);
     await new Promise((resolve) => setTimeout(resolve, 5));
     const [second] = await handle(provider, request);
@@ -525,7 +537,7 @@ const webhookPayloadInvalid: ProviderCheck = {
   async run(probe) {
     const provider = await probe.provider();
     expect(provider.handleWebhook, 'handleWebhook').to.be.a('function');
-    await expectCode(provider.handleWebhook!(probe.invalidRequest(CONFORMANCE_SAMPLE)), 'webhook.payload_invalid', 'handleWebhook({})');
+    await expectCode(provider.handleWebhook!(probe.invalidRequest(probe.sample)), 'webhook.payload_invalid', 'handleWebhook({})');
   },
 };
 
@@ -536,7 +548,7 @@ const webhookSignature: ProviderCheck = {
   async run(probe) {
     const provider = await probe.provider();
     expect(provider.handleWebhook, 'handleWebhook').to.be.a('function');
-    await expectCode(provider.handleWebhook!(probe.forgedRequest(CONFORMANCE_SAMPLE)), 'webhook.signature_invalid', 'handleWebhook(forged)');
+    await expectCode(provider.handleWebhook!(probe.forgedRequest(probe.sample)), 'webhook.signature_invalid', 'handleWebhook(forged)');
   },
 };
 
@@ -545,7 +557,7 @@ const sends: ProviderCheck = {
   title: 'sends a message and returns a provider message id',
   async run(probe) {
     const provider = await probe.provider();
-    await sendText(provider, 'hello from the conformance suite', 'conformance-1');
+    await sendText(probe, provider, 'hello from the conformance suite', 'conformance-1');
     expectReceivedOnce(probe, 'hello from the conformance suite', 'conformance-1');
   },
 };
@@ -556,7 +568,7 @@ const sendsMaxLength: ProviderCheck = {
   async run(probe) {
     const provider = await probe.provider();
     const text = 'a'.repeat(provider.capabilities.maxTextLength);
-    await sendText(provider, text, 'conformance-max');
+    await sendText(probe, provider, text, 'conformance-max');
     expectReceivedOnce(probe, text, 'conformance-max');
   },
 };
@@ -571,7 +583,7 @@ const sendsButtons: ProviderCheck = {
       { label: 'Deny', value: 'conformance:deny', style: 'danger' },
       { label: 'Later', value: 'conformance:later' },
     ];
-    await sendText(provider, 'choose one', 'conformance-buttons', [row]);
+    await sendText(probe, provider, 'choose one', 'conformance-buttons', [row]);
     expectReceivedOnce(probe, 'choose one', 'conformance-buttons');
   },
 };
@@ -585,7 +597,7 @@ function classification(kind: SendFailureKind): ProviderCheck {
       const provider = await probe.provider();
       probe.failNextSend(kind);
       const message = { text: `fail as ${kind}`, format: provider.capabilities.markdownDialect };
-      const error = await rejection(provider.send(target(provider), message, { deliveryId: `conformance-${kind}` }), 'send to a failing fake');
+      const error = await rejection(provider.send(target(provider, probe), message, { deliveryId: `conformance-${kind}` }), 'send to a failing fake');
       const classified = classifyDeliveryFailure(error);
       expect(classified.kind, `classification of ${String(error)}`).to.equal(kind);
       if (classified.kind === 'rate_limited') {

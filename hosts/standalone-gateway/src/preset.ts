@@ -34,7 +34,7 @@ export const STANDALONE_AUDIT_PREFIX = 'standalone';
 /** Where package names in `use` are resolved from after the config directory: this host's own dependencies. */
 const HOST_DIR = dirname(fileURLToPath(import.meta.url));
 
-/** How the standalone preset turns its config (STORE, OPENCODE_*, TELEGRAM_* shortcuts) into plugin selections. */
+/** How the standalone preset turns its config (STORE, OPENCODE_*, TELEGRAM_*, EMAIL_* shortcuts) into plugin selections. */
 export const STANDALONE_CHOICES: PluginChoices = {
   store: storeSelection,
   executor: executorSelection,

@@ -9,10 +9,10 @@ import {
   type ProviderSelection,
 } from '@cowork-gateway/core';
 import type { GatewayPlugin } from '@cowork-gateway/core';
-import { BRIDGE_PACKAGE, BRIDGE_SHORTCUTS, OPENCODE_PACKAGE, SHORTCUT_PLUGINS, SLACK_PACKAGE, STORE_PACKAGES, TELEGRAM_PACKAGE, WEBHOOK_PACKAGE } from './settings.js';
+import { BRIDGE_PACKAGE, BRIDGE_SHORTCUTS, OPENCODE_PACKAGE, SHORTCUT_PLUGINS, SLACK_PACKAGE, EMAIL_PACKAGE, STORE_PACKAGES, TELEGRAM_PACKAGE, WEBHOOK_PACKAGE } from './settings.js';
 
 // This preset's shortcuts: which plugin the flat settings select (STORE, OPENCODE_URL /
-// OPENCODE_MANAGED, TELEGRAM_BOT_TOKEN) and its fail-closed rules. The option mapping itself
+// OPENCODE_MANAGED, TELEGRAM_BOT_TOKEN, EMAIL_INBOUND_SECRET) and its fail-closed rules. The option mapping itself
 // (DATABASE_* → pg-store options, …) is declared by each plugin and applied by core.
 // A structured `store` / `executor` / `providers[]` entry in the config file always wins.
 
@@ -80,7 +80,7 @@ export function executorSelection(config: LoadedConfig): PluginSelection | null 
 
 /**
  * The config file's providers, plus Telegram when TELEGRAM_BOT_TOKEN is set, Slack when
- * SLACK_BOT_TOKEN is set, the signed webhook
+ * SLACK_BOT_TOKEN is set, email when EMAIL_INBOUND_SECRET is set, the signed webhook
  * when WEBHOOK_SHARED_SECRET or WEBHOOK_DELIVERY_URL is set, and each env bridge (DISCORD_*,
  * WHATSAPP_*, SIGNAL_*) when its DELIVERY_URL or SHARED_SECRET is set.
  */
@@ -88,6 +88,8 @@ export function providerSelections(config: LoadedConfig): ProviderSelection[] {
   const selections = [...config.providers];
   if (pluginEnabledBySettings(SHORTCUT_PLUGINS.telegram, config)) selections.push(telegramSelection(config));
   if (pluginEnabledBySettings(SHORTCUT_PLUGINS.slack, config)) selections.push(slackSelection(config));
+  // EMAIL_FROM, EMAIL_SMTP_HOST and the rest are checked by the plugin's schema, naming the option.
+  if (pluginEnabledBySettings(SHORTCUT_PLUGINS.email, config)) selections.push(providerSelectionFromSettings(SHORTCUT_PLUGINS.email, config, EMAIL_PACKAGE));
   const webhook = signedWebhookSelection(config, SHORTCUT_PLUGINS.webhook, WEBHOOK_PACKAGE, 'WEBHOOK', 'webhook');
   if (webhook) selections.push(webhook);
   for (const [name, plugin] of Object.entries(BRIDGE_SHORTCUTS)) {

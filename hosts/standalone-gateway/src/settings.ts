@@ -5,6 +5,7 @@ import { slackPlugin } from '@cowork-gateway/slack';
 import { telegramPlugin } from '@cowork-gateway/telegram';
 import { webhookPlugin } from '@cowork-gateway/webhook';
 import { bridgeEnvPlugins } from '@cowork-gateway/bridge';
+import { emailPlugin } from '@cowork-gateway/email';
 
 /** Every env key of this host is `OPEN_COWORK_STANDALONE_GATEWAY_<KEY>` (seed 000). */
 export const STANDALONE_PREFIX = 'OPEN_COWORK_STANDALONE_GATEWAY_';
@@ -18,6 +19,7 @@ export const TELEGRAM_PACKAGE = '@cowork-gateway/telegram';
 export const WEBHOOK_PACKAGE = '@cowork-gateway/webhook';
 export const BRIDGE_PACKAGE = '@cowork-gateway/bridge';
 export const SLACK_PACKAGE = '@cowork-gateway/slack';
+export const EMAIL_PACKAGE = '@cowork-gateway/email';
 
 const host = (spec: Omit<SettingSpec, 'readBy'>): SettingSpec => ({ ...spec, readBy: STANDALONE_PACKAGE });
 const fallback = (key: string): readonly string[] => [CHANNEL_GATEWAY_PREFIX + key];
@@ -48,7 +50,7 @@ const OPENCODE_SETTINGS: readonly SettingSpec[] = [
  * fallbacks). Any other named bridge is a `providers[]` entry using `@cowork-gateway/bridge`.
  */
 export const BRIDGE_SHORTCUTS = bridgeEnvPlugins;
-export const SHORTCUT_PLUGINS = { pgStore: pgStorePlugin, opencode: opencodeExecutorPlugin, telegram: telegramPlugin, webhook: webhookPlugin, slack: slackPlugin } as const;
+export const SHORTCUT_PLUGINS = { pgStore: pgStorePlugin, opencode: opencodeExecutorPlugin, telegram: telegramPlugin, webhook: webhookPlugin, slack: slackPlugin, email: emailPlugin } as const;
 
 /** Settings the standalone preset reads itself, on top of core's, plus those of its shortcut plugins. */
 export const STANDALONE_SETTINGS: readonly SettingSpec[] = [
@@ -60,6 +62,7 @@ export const STANDALONE_SETTINGS: readonly SettingSpec[] = [
   ...pluginSettingSpecs(webhookPlugin),
   ...Object.values(bridgeEnvPlugins).flatMap((plugin) => pluginSettingSpecs(plugin)),
   ...pluginSettingSpecs(slackPlugin),
+  ...pluginSettingSpecs(emailPlugin),
 ];
 
 /** Core's settings with the seed-001 fallback name for PUBLIC_URL. */
