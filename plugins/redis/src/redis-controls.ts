@@ -53,13 +53,21 @@ export class RedisAbuseControls implements AbuseControls {
   private lastError: string | null = null;
   private readonly prefix: string;
 
+  private factory: RedisClientFactory = defaultFactory;
+
   constructor(
     @inject(REDIS_OPTIONS) private readonly options: RedisOptions,
     @inject(LOGGER) private readonly logger: Logger,
-    private readonly factory: RedisClientFactory = defaultFactory,
   ) {
     this.prefix = options.keyPrefix;
     this.lock = { acquire: (name, ttlMs) => this.acquireLock(name, ttlMs) };
+  }
+
+  /** Controls whose client comes from `factory` (tests pass ioredis-mock). */
+  static withClientFactory(options: RedisOptions, logger: Logger, factory: RedisClientFactory): RedisAbuseControls {
+    const controls = new RedisAbuseControls(options, logger);
+    controls.factory = factory;
+    return controls;
   }
 
   /**
