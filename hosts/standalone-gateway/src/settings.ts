@@ -1,6 +1,7 @@
 import { CORE_SETTINGS, pluginSettingSpecs, type SettingSpec } from '@cowork-gateway/core';
 import { opencodeExecutorPlugin } from '@cowork-gateway/opencode-executor';
 import { pgStorePlugin } from '@cowork-gateway/pg-store';
+import { redisPlugin } from '@cowork-gateway/redis';
 import { telegramPlugin } from '@cowork-gateway/telegram';
 import { webhookPlugin } from '@cowork-gateway/webhook';
 import { bridgeEnvPlugins } from '@cowork-gateway/bridge';
@@ -16,6 +17,7 @@ export const OPENCODE_PACKAGE = '@cowork-gateway/opencode-executor';
 export const TELEGRAM_PACKAGE = '@cowork-gateway/telegram';
 export const WEBHOOK_PACKAGE = '@cowork-gateway/webhook';
 export const BRIDGE_PACKAGE = '@cowork-gateway/bridge';
+export const REDIS_PACKAGE = '@cowork-gateway/redis';
 
 const host = (spec: Omit<SettingSpec, 'readBy'>): SettingSpec => ({ ...spec, readBy: STANDALONE_PACKAGE });
 const fallback = (key: string): readonly string[] => [CHANNEL_GATEWAY_PREFIX + key];
@@ -39,7 +41,7 @@ const OPENCODE_SETTINGS: readonly SettingSpec[] = [
 ];
 
 /** The plugins this preset's env shortcuts select; their flat settings come from the plugins. */
-export const SHORTCUT_PLUGINS = { pgStore: pgStorePlugin, opencode: opencodeExecutorPlugin, telegram: telegramPlugin, webhook: webhookPlugin } as const;
+export const SHORTCUT_PLUGINS = { pgStore: pgStorePlugin, opencode: opencodeExecutorPlugin, telegram: telegramPlugin, webhook: webhookPlugin, redis: redisPlugin } as const;
 
 /**
  * Bridges this preset turns on from env, by name: `<NAME>_DELIVERY_URL`, `<NAME>_SHARED_SECRET`, …
@@ -57,6 +59,7 @@ export const STANDALONE_SETTINGS: readonly SettingSpec[] = [
   ...pluginSettingSpecs(telegramPlugin),
   ...pluginSettingSpecs(webhookPlugin),
   ...Object.values(bridgeEnvPlugins).flatMap((plugin) => pluginSettingSpecs(plugin)),
+  ...pluginSettingSpecs(redisPlugin),
 ];
 
 /** Core's settings with the seed-001 fallback name for PUBLIC_URL. */
