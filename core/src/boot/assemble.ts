@@ -1,4 +1,5 @@
 import type { DependencyContainer } from 'tsyringe';
+import { ABUSE_CONTROLS, type AbuseControls } from '../http/abuse-controls.js';
 import type { ExecutionAuthority } from '../contracts/execution-authority.js';
 import type { Provider } from '../contracts/provider.js';
 import type { Renderer } from '../contracts/renderer.js';
@@ -18,6 +19,8 @@ export interface AssembledPlugins {
   executor: ExecutionAuthority | null;
   renderer: Renderer;
   providers: Provider[];
+  /** The shared abuse controls the `limits` choice selected; absent: core's in-memory ones. */
+  limits?: AbuseControls;
 }
 
 /** What is being loaded when a {@link PluginChoices.onLoadError} hook runs. */
@@ -39,6 +42,11 @@ export interface PluginChoices {
   executor?(config: LoadedConfig): PluginSelection | null;
   /** The providers. Default: the config's `providers[]`. Instance ids must be unique (checked by core). */
   providers?(config: LoadedConfig): ProviderSelection[];
+  /**
+   * The `limits` plugin (kind `extension`, binds `ABUSE_CONTROLS`): shared rate limits, auth-failure
+   * blocks, replay cache and locks (`@cowork-gateway/redis`). Default: none, core's in-memory controls.
+   */
+  limits?(config: LoadedConfig): PluginSelection | null;
   /** Directories package names resolve from after the config directory (the host package's own). */
   searchDirs?: readonly string[];
   /** Rewrites a load error (e.g. a host-specific hint for a missing package); return it unchanged otherwise. */
@@ -73,7 +81,10 @@ export async function assemblePlugins(config: LoadedConfig, options: AssembleOpt
   for (const selection of selections) {
     providers.push(await loadPlugin<Provider>(config, selection, selection.id, 'provider', PROVIDER, parent, options));
   }
-  return { store, executor, renderer, providers };
+  const limitsChoice = choices.limits?.(config) ?? null;
+  if (!limitsChoice) return { store, executor, renderer, providers };
+  const limits = await loadPlugin<AbuseControls>(config, limitsChoice, 'limits', 'extension', ABUSE_CONTROLS, parent, options);
+  return { store, executor, renderer, providers, limits };
 }
 
 /** Loads only the store plugin (for commands that need no executor or providers). */

@@ -1,4 +1,5 @@
 import type { LoadedConfig } from '../config/load.js';
+import { usesAbuseControls } from '../http/abuse-controls.js';
 import { startHttpServer } from '../http/server.js';
 import type { GatewayHttpOptions, HttpRoute, RunningHttpServer } from '../http/types.js';
 import type { Kernel } from '../kernel/kernel.js';
@@ -62,23 +63,38 @@ export async function bootGateway(config: LoadedConfig, options: BootGatewayOpti
   const logger = options.logger ?? createConfigLogger(config, options.service ?? 'gateway');
   for (const key of config.unknownKeys) logger.warn('config.unknown_key', { key });
   const plugins = await assemblePlugins(config, { logger, clock: options.clock, choices: options.choices });
+  const limits = plugins.limits;
+  if (limits) {
+    // Resolves even when the backend is down: /ready reports it and the controls fail closed.
+    await limits.start?.();
+    for (const provider of plugins.providers) if (usesAbuseControls(provider)) provider.useAbuseControls(limits);
+  }
+  const closeLimits = async (): Promise<void> => {
+    await limits?.close?.();
+  };
   const kernel = buildKernel(config, plugins, {
     logger,
     clock: options.clock,
     settings: { auditPrefix: options.auditPrefix, ...options.kernelSettings?.(config) },
     metrics: options.metrics,
   });
-  await kernel.start();
+  try {
+    await kernel.start();
+  } catch (error) {
+    await closeLimits();
+    throw error;
+  }
   let http: RunningHttpServer;
   try {
-    const base = httpServerOptionsFrom(config, kernel, logger);
+    const base = httpServerOptionsFrom(config, kernel, logger, limits);
     base.routes = [...(base.routes ?? []), ...(options.routes?.(kernel) ?? [])];
     http = await startHttpServer(options.http ? options.http(base, { kernel, plugins }) : base);
   } catch (error) {
     await kernel.stop();
+    await closeLimits();
     throw error;
   }
-  logger.info('gateway.listening', { url: http.url, store: plugins.store.kind, executor: plugins.executor?.kind ?? null, providers: plugins.providers.map((p) => p.id) });
+  logger.info('gateway.listening', { url: http.url, store: plugins.store.kind, executor: plugins.executor?.kind ?? null, limits: limits?.kind ?? 'memory', providers: plugins.providers.map((p) => p.id) });
   return {
     kernel,
     http,
@@ -86,6 +102,7 @@ export async function bootGateway(config: LoadedConfig, options: BootGatewayOpti
     stop: async () => {
       await http.close();
       await kernel.stop();
+      await closeLimits();
     },
   };
 }

@@ -42,9 +42,9 @@ export function adminGuard(options: AdminGuardOptions): Middleware<HttpState> {
     const token = options.adminToken;
     if (token === undefined || token.length === 0) throw new AdminNotConfigured();
     const { sourceIp } = ctx.state;
-    assertNotBlocked(options.limits, sourceIp, 'admin');
+    await assertNotBlocked(options.limits, sourceIp, 'admin');
     if (!adminTokenMatches(ctx.get('authorization') || undefined, token)) {
-      recordAuthFailure(options.limits, options.logger, sourceIp, 'admin');
+      await recordAuthFailure(options.limits, options.logger, sourceIp, 'admin');
       throw new AdminUnauthorized();
     }
     await next();

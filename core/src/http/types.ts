@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Logger } from '../logging.js';
+import type { AbuseControls } from './abuse-controls.js';
 
 /** One HTTP request as route handlers and the webhook dispatcher see it. */
 export interface HttpRequest {
@@ -51,6 +52,11 @@ export interface GatewayHttpOptions {
   rateLimit: { maxRequests: number; windowMs: number };
   /** `limit` auth failures per source and scope within `blockMs` block that source for `blockMs`. */
   authFailure: { limit: number; blockMs: number };
+  /**
+   * Where the request budgets and auth-failure blocks live: default in memory (this process);
+   * `@cowork-gateway/redis` shares them between replicas.
+   */
+  controls?: AbuseControls;
   /** Honour `X-Forwarded-For` / `Forwarded` when the peer is inside `trustedProxyCidrs`. */
   trustProxyHeaders: boolean;
   trustedProxyCidrs: string[];

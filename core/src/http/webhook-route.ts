@@ -29,14 +29,14 @@ export function webhookHandler(options: WebhookHandlerOptions): RouterMiddleware
     const instance = ctx.params.instance ?? '';
     if (!INSTANCE_ID.test(instance)) throw new WebhookUnknownInstance({ instance: instance.slice(0, 64) });
     const { sourceIp } = ctx.state;
-    assertNotBlocked(options.limits, sourceIp, instance);
-    claimRequest(options.limits, sourceIp, instance);
+    await assertNotBlocked(options.limits, sourceIp, instance);
+    await claimRequest(options.limits, sourceIp, instance);
     const request = await toHttpRequest(ctx, options.maxBodyBytes);
     try {
       sendResponse(ctx, await options.dispatch(instance, request));
     } catch (error) {
       if (isGatewayError(error, 'webhook.signature_invalid')) {
-        recordAuthFailure(options.limits, options.logger, sourceIp, instance);
+        await recordAuthFailure(options.limits, options.logger, sourceIp, instance);
       }
       throw error;
     }

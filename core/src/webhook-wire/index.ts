@@ -18,7 +18,7 @@ export {
   type VerifySignatureInput,
   type VerifiedSignature,
 } from './signature.js';
-export { WebhookReplayed, ReplayGuard, replayScope, type ReplayGuardOptions, type ReplayClaim } from './replay-guard.js';
+export { WebhookReplayed, ReplayGuard, replayScope, type ReplayGuardOptions, type ReplayClaim, type ReplayCache, type ReplayClaimResult } from './replay-guard.js';
 export {
   MAX_WEBHOOK_ATTACHMENTS,
   DEFAULT_MAX_ATTACHMENT_BYTES,

@@ -39,6 +39,18 @@ export interface ReplayClaim {
   release(): void;
 }
 
+/** Result of {@link ReplayCache.claim}. */
+export type ReplayClaimResult = { ok: true; value: ReplayClaim } | { ok: false; error: GatewayError };
+
+/**
+ * Replay protection behind an async interface, so replicas can share it (`@cowork-gateway/redis`).
+ * `claim` answers `webhook.replayed` for a key already held, or `limits.unavailable` (503) when a
+ * shared cache cannot be reached; it never throws. {@link ReplayGuard} is the in-memory one.
+ */
+export interface ReplayCache {
+  claim(verified: VerifiedSignature, scope: string, now: Date): Promise<ReplayClaimResult>;
+}
+
 /**
  * Remembers verified signatures for their window. Bounded: past `maxEntries` (or
  * `maxPerScope` in one scope) the oldest keys are forgotten, trading a replay window on a flood
@@ -66,7 +78,7 @@ export class ReplayGuard {
    * Claims a verified signature in `scope` (see {@link replayScope}). Returns the claim, or
    * `webhook.replayed` when the key is already held and not expired. Never throws.
    */
-  claim(verified: VerifiedSignature, scope: string, now: Date): { ok: true; value: ReplayClaim } | { ok: false; error: GatewayError } {
+  claim(verified: VerifiedSignature, scope: string, now: Date): ReplayClaimResult {
     this.expire(now.getTime());
     const key = verified.replayKey;
     if (this.entries.has(key)) return { ok: false, error: new WebhookReplayed({ instance: this.options.instance }) };

@@ -34,7 +34,8 @@ import { systemClock, type Clock, type InstanceInfo } from '../tokens.js';
 import { buildDeliveryRequest, contentForMessage, readDeliveryResponse, type DeliveryContent } from './delivery-body.js';
 import { DEFAULT_MAX_ATTACHMENT_BYTES, parseWebhookPayload, webhookPayloadToInboundEvent } from './payload.js';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_AFTER_MS, sendPinnedRequest, systemLookup, type WireLookup } from './pinned-request.js';
-import { ReplayGuard, replayScope } from './replay-guard.js';
+import { ReplayGuard, replayScope, type ReplayCache } from './replay-guard.js';
+import { memoryReplayCache, type AbuseControls, type UsesAbuseControls } from '../http/abuse-controls.js';
 import { DEFAULT_SIGNATURE_WINDOW_MS, verifyWebhookSignature } from './signature.js';
 import { checkDeliveryUrl, isDeliveryPolicyError, type DeliveryPolicy } from './ssrf-policy.js';
 
@@ -163,11 +164,11 @@ interface HeldAttachment {
  * classified for the outbox (policy, 3xx, 4xx and oversized answers permanent; 5xx, 429 without
  * Retry-After, network, DNS and timeouts transient; 429 with Retry-After rate-limited).
  */
-export class SignedWebhookProvider implements Provider {
+export class SignedWebhookProvider implements Provider, UsesAbuseControls {
   readonly id: string;
   readonly kind: string;
   readonly capabilities: ProviderCapabilities;
-  private readonly replays: ReplayGuard;
+  private replays: ReplayCache;
   private readonly clock: Clock;
   private readonly lookup: WireLookup;
   private readonly policy: DeliveryPolicy;
@@ -200,7 +201,12 @@ export class SignedWebhookProvider implements Provider {
       allowPrivateDelivery: options.allowPrivateDelivery,
       allowLoopbackDelivery: options.allowLoopbackDelivery,
     };
-    this.replays = new ReplayGuard({ instance: this.id, windowMs: options.signatureWindowMs });
+    this.replays = memoryReplayCache(new ReplayGuard({ instance: this.id, windowMs: options.signatureWindowMs }));
+  }
+
+  /** Boot hands over the process's abuse controls: the replay cache then comes from them (shared across replicas with Redis). */
+  useAbuseControls(controls: AbuseControls): void {
+    this.replays = controls.replayCache({ instance: this.id, windowMs: this.options.signatureWindowMs });
   }
 
   async start(_ctx: ProviderContext): Promise<void> {
@@ -253,7 +259,7 @@ export class SignedWebhookProvider implements Provider {
     // is a no-op); the replay guard protects the payloads without one.
     let release = (): void => undefined;
     if (!payload.durableId) {
-      const claim = this.replays.claim(verified.value, replayScope(this.id, payload.target), now);
+      const claim = await this.replays.claim(verified.value, replayScope(this.id, payload.target), now);
       if (!claim.ok) throw claim.error;
       release = () => claim.value.release();
     }

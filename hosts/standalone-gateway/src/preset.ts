@@ -16,7 +16,7 @@ import {
   type PluginChoices,
   type Store,
 } from '@cowork-gateway/core';
-import { executorSelection, providerSelections, storeSelection } from './selections.js';
+import { executorSelection, limitsSelection, providerSelections, storeSelection } from './selections.js';
 
 // The standalone preset on top of core's boot API: which plugins its env shortcuts select, where
 // their packages resolve from, and its kernel settings. Assembly itself lives in core.
@@ -34,11 +34,12 @@ export const STANDALONE_AUDIT_PREFIX = 'standalone';
 /** Where package names in `use` are resolved from after the config directory: this host's own dependencies. */
 const HOST_DIR = dirname(fileURLToPath(import.meta.url));
 
-/** How the standalone preset turns its config (STORE, OPENCODE_*, TELEGRAM_*, EMAIL_* shortcuts) into plugin selections. */
+/** How the standalone preset turns its config (STORE, OPENCODE_*, TELEGRAM_*, EMAIL_*, REDIS_URL shortcuts) into plugin selections. */
 export const STANDALONE_CHOICES: PluginChoices = {
   store: storeSelection,
   executor: executorSelection,
   providers: providerSelections,
+  limits: limitsSelection,
   searchDirs: [HOST_DIR],
   onLoadError(error, { config, kind, selection }) {
     // Only the STORE shortcut names a package the user did not write themselves.

@@ -9,7 +9,7 @@ import {
   type ProviderSelection,
 } from '@cowork-gateway/core';
 import type { GatewayPlugin } from '@cowork-gateway/core';
-import { BRIDGE_PACKAGE, BRIDGE_SHORTCUTS, OPENCODE_PACKAGE, SHORTCUT_PLUGINS, SLACK_PACKAGE, EMAIL_PACKAGE, STORE_PACKAGES, TELEGRAM_PACKAGE, WEBHOOK_PACKAGE } from './settings.js';
+import { BRIDGE_PACKAGE, BRIDGE_SHORTCUTS, OPENCODE_PACKAGE, REDIS_PACKAGE, SHORTCUT_PLUGINS, SLACK_PACKAGE, EMAIL_PACKAGE, STORE_PACKAGES, TELEGRAM_PACKAGE, WEBHOOK_PACKAGE } from './settings.js';
 
 // This preset's shortcuts: which plugin the flat settings select (STORE, OPENCODE_URL /
 // OPENCODE_MANAGED, TELEGRAM_BOT_TOKEN, EMAIL_INBOUND_SECRET) and its fail-closed rules. The option mapping itself
@@ -111,6 +111,16 @@ function signedWebhookSelection(config: LoadedConfig, plugin: GatewayPlugin, use
   if (!hasSecret && !hasUrl) return undefined;
   if (!hasSecret || !hasUrl) throw new SignedWebhookIncomplete({ provider: label, missing: config.envName(hasSecret ? urlKey : secretKey) });
   return providerSelectionFromSettings(plugin, config, use);
+}
+
+/**
+ * Shared abuse controls: `@cowork-gateway/redis` when REDIS_URL (or seed 001's
+ * OPEN_COWORK_GATEWAY_REDIS_URL) is set, so every replica shares rate limits, auth-failure
+ * blocks and the webhook replay cache; else none (core's per-process, in-memory controls).
+ */
+export function limitsSelection(config: LoadedConfig): PluginSelection | null {
+  if (!pluginEnabledBySettings(SHORTCUT_PLUGINS.redis, config)) return null;
+  return pluginSelectionFromSettings(SHORTCUT_PLUGINS.redis, config, REDIS_PACKAGE);
 }
 
 function telegramSelection(config: LoadedConfig): ProviderSelection {

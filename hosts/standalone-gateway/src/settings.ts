@@ -2,6 +2,7 @@ import { CORE_SETTINGS, pluginSettingSpecs, type SettingSpec } from '@cowork-gat
 import { opencodeExecutorPlugin } from '@cowork-gateway/opencode-executor';
 import { pgStorePlugin } from '@cowork-gateway/pg-store';
 import { slackPlugin } from '@cowork-gateway/slack';
+import { redisPlugin } from '@cowork-gateway/redis';
 import { telegramPlugin } from '@cowork-gateway/telegram';
 import { webhookPlugin } from '@cowork-gateway/webhook';
 import { bridgeEnvPlugins } from '@cowork-gateway/bridge';
@@ -20,6 +21,7 @@ export const WEBHOOK_PACKAGE = '@cowork-gateway/webhook';
 export const BRIDGE_PACKAGE = '@cowork-gateway/bridge';
 export const SLACK_PACKAGE = '@cowork-gateway/slack';
 export const EMAIL_PACKAGE = '@cowork-gateway/email';
+export const REDIS_PACKAGE = '@cowork-gateway/redis';
 
 const host = (spec: Omit<SettingSpec, 'readBy'>): SettingSpec => ({ ...spec, readBy: STANDALONE_PACKAGE });
 const fallback = (key: string): readonly string[] => [CHANNEL_GATEWAY_PREFIX + key];
@@ -50,7 +52,7 @@ const OPENCODE_SETTINGS: readonly SettingSpec[] = [
  * fallbacks). Any other named bridge is a `providers[]` entry using `@cowork-gateway/bridge`.
  */
 export const BRIDGE_SHORTCUTS = bridgeEnvPlugins;
-export const SHORTCUT_PLUGINS = { pgStore: pgStorePlugin, opencode: opencodeExecutorPlugin, telegram: telegramPlugin, webhook: webhookPlugin, slack: slackPlugin, email: emailPlugin } as const;
+export const SHORTCUT_PLUGINS = { pgStore: pgStorePlugin, opencode: opencodeExecutorPlugin, telegram: telegramPlugin, webhook: webhookPlugin, slack: slackPlugin, email: emailPlugin, redis: redisPlugin } as const;
 
 /** Settings the standalone preset reads itself, on top of core's, plus those of its shortcut plugins. */
 export const STANDALONE_SETTINGS: readonly SettingSpec[] = [
@@ -63,6 +65,7 @@ export const STANDALONE_SETTINGS: readonly SettingSpec[] = [
   ...Object.values(bridgeEnvPlugins).flatMap((plugin) => pluginSettingSpecs(plugin)),
   ...pluginSettingSpecs(slackPlugin),
   ...pluginSettingSpecs(emailPlugin),
+  ...pluginSettingSpecs(redisPlugin),
 ];
 
 /** Core's settings with the seed-001 fallback name for PUBLIC_URL. */
