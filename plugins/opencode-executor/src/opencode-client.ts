@@ -78,6 +78,11 @@ export class OpenCodeClient {
     return this.json('GET', '/session/status');
   }
 
+  /** The directory instance's providers and default models; reading it makes OpenCode resolve them. */
+  providers(): Promise<{ providers?: unknown[]; default?: Record<string, string> }> {
+    return this.json('GET', '/config/providers');
+  }
+
   permissions(): Promise<OpenCodePermissionRequest[]> {
     return this.json('GET', '/permission');
   }

@@ -66,6 +66,8 @@ export class OpenCodeExecutor implements ExecutionAuthority {
   private readonly sessionsByGatewayId = new Map<string, string>();
   private readonly interactions = new Map<string, { kind: 'permission' | 'question'; sessionId: string; questionCount?: number }>();
   private readonly lastReAbort = new Map<string, number>();
+  /** The directory instance's model resolution, done once per event-stream connection. */
+  private modelsResolved: Promise<void> | null = null;
 
   constructor(
     private readonly options: OpenCodeExecutorOptions,
@@ -92,7 +94,11 @@ export class OpenCodeExecutor implements ExecutionAuthority {
     });
     this.stream = new OpenCodeEventStream(this.client, this.logger, this.overrides.eventTiming ?? DEFAULT_EVENT_STREAM_TIMING, this.options.requestTimeoutMs);
     this.stream.onEvent((event) => this.route(event));
-    this.stream.onResync(() => this.resyncActiveRuns());
+    this.stream.onResync(() => {
+      // A reconnect may mean a new OpenCode process or a disposed instance: resolve models again.
+      this.modelsResolved = null;
+      this.resyncActiveRuns();
+    });
     await this.checkReachable();
   }
 
@@ -156,6 +162,7 @@ export class OpenCodeExecutor implements ExecutionAuthority {
       this.runsByKey.set(options.idempotencyKey, runId);
       return { runId };
     }
+    await this.resolveModels();
     const messageId = newMessageId(suffix, latestMessageId(messages), executorSessionId);
     const run = this.track(executorSessionId, messageId);
     this.runsByKey.set(options.idempotencyKey, run.runId);
@@ -243,6 +250,26 @@ export class OpenCodeExecutor implements ExecutionAuthority {
       if (isGatewayError(error) && !isGatewayError(error, 'executor.unavailable')) throw error;
       this.logger.warn('opencode.unreachable', { url: this.requireClient().baseUrl, error });
     }
+  }
+
+  /**
+   * Makes OpenCode resolve its providers and models (`GET /config/providers`) before the first
+   * prompt of an instance. Otherwise the first agent loop resolves them, and OpenCode 1.18.33
+   * keeps the interruption when that loop is aborted meanwhile (a deadline shortly after the
+   * first prompt): every later prompt of the instance then fails at once with "All fibers
+   * interrupted without error". A failure here is left to the prompt itself to report.
+   */
+  private resolveModels(): Promise<void> {
+    this.modelsResolved ??= this.requireClient()
+      .providers()
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.modelsResolved = null;
+          this.logger.warn('opencode.models_unresolved', { error });
+        },
+      );
+    return this.modelsResolved;
   }
 
   private requireClient(): OpenCodeClient {

@@ -52,6 +52,8 @@ export class OpenCodeRun {
   private error: RunError | null = null;
   private errorTimer: NodeJS.Timeout | undefined;
   private abortRequested = false;
+  /** OpenCode went idle before any reply of this run: waiting for the `session.error` that explains it. */
+  private idleWithoutReply = false;
   private finished = false;
   private detached = false;
 
@@ -204,15 +206,42 @@ export class OpenCodeRun {
     if (type === 'idle') return this.onIdle();
     if (type !== 'busy' && type !== 'retry') return;
     this.sawBusy = true;
+    this.stillRunning();
     if (this.abortRequested) this.hooks.onBusyAfterAbort();
   }
 
+  /**
+   * The end of the turn. A turn that went idle without a single assistant message did not answer:
+   * OpenCode sends the reason as `session.error` right after idle (e.g. a loop that failed before
+   * calling the model), so the run waits briefly for it and fails, never completes with no text.
+   */
   private onIdle(): void {
-    if (this.sawBusy || this.assistantMessages.size > 0) this.finish();
+    if (this.assistantMessages.size > 0 || this.abortRequested || this.error) {
+      if (this.sawBusy || this.assistantMessages.size > 0) this.finish();
+      return;
+    }
+    if (!this.sawBusy || this.idleWithoutReply) return;
+    this.idleWithoutReply = true;
+    clearTimeout(this.errorTimer);
+    this.errorTimer = setTimeout(() => this.endWithoutReply(), this.errorGraceMs);
+    this.errorTimer.unref();
+  }
+
+  /** Busy again, or a reply appeared: an idle seen before was not this turn's end. */
+  private stillRunning(): void {
+    if (!this.idleWithoutReply) return;
+    this.idleWithoutReply = false;
+    clearTimeout(this.errorTimer);
+  }
+
+  private endWithoutReply(): void {
+    this.error ??= { code: 'opencode.run_interrupted', message: 'OpenCode ended the turn without a reply; send the message again', retryable: true };
+    this.finish();
   }
 
   private onError(error: RunError): void {
     this.error ??= error;
+    if (this.idleWithoutReply) return this.finish();
     clearTimeout(this.errorTimer);
     this.errorTimer = setTimeout(() => this.finish(), this.errorGraceMs);
     this.errorTimer.unref();
@@ -226,6 +255,7 @@ export class OpenCodeRun {
     }
     if (!this.follows(info.id)) return;
     this.assistantMessages.add(info.id);
+    this.stillRunning();
     if (info.error && info.error.name !== 'MessageAbortedError') this.error ??= runErrorFrom(info.error);
     const waiting = this.unclaimedParts.get(info.id);
     this.unclaimedParts.delete(info.id);

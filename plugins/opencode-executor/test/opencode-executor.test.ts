@@ -134,6 +134,52 @@ describe('OpenCodeExecutor against a fake OpenCode', () => {
     });
   });
 
+  describe('abort while OpenCode resolves its model (its first loop)', () => {
+    const auth = { authorization: `Basic ${Buffer.from('opencode:fake-secret').toString('base64')}`, 'content-type': 'application/json' };
+
+    it('resolves the models before the first prompt, so a deadline abort cannot break the instance for the next prompt', async () => {
+      const { executor, session } = await setUp({ modelLoadMs: 300 });
+      const slow = await executor.prompt(session, { text: '[[slow]] forever' }, { idempotencyKey: 'k-slow', deadline: new Date(Date.now() + 60_000) });
+      await executor.abort(slow.runId);
+      expect(terminalOf(await readRun(executor, session, slow.runId))).to.deep.include({ type: 'run.failed', error: { code: 'opencode.aborted', message: 'the run was aborted', retryable: false } });
+      const next = await runPrompt(executor, session, 'after the deadline');
+      expect(terminalOf(next.events)).to.include({ type: 'run.completed', finalText: 'echo: after the deadline' });
+      expect(fake.modelState).to.equal('resolved');
+      expect(fake.requests.indexOf('GET /config/providers')).to.be.lessThan(fake.requests.findIndex((r) => r.endsWith('/prompt_async')));
+    });
+
+    it('resolves them again after the stream reconnects (a disposed instance or a new process)', async () => {
+      const { executor, session } = await setUp({ modelLoadMs: 10 });
+      await runPrompt(executor, session, 'one');
+      fake.disposeInstance();
+      await eventually(() => fake.streamCount === 1, 'the reconnected stream');
+      await runPrompt(executor, session, 'two');
+      expect(fake.requests.filter((r) => r === 'GET /config/providers')).to.have.length(2);
+    });
+
+    it('still prompts when the models cannot be read', async () => {
+      const { executor, session } = await setUp();
+      fake.fail('server-error', { route: '/config/providers', times: 1 });
+      const { events } = await runPrompt(executor, session, 'anyway');
+      expect(terminalOf(events)).to.include({ type: 'run.completed', finalText: 'echo: anyway' });
+      await runPrompt(executor, session, 'again');
+      expect(fake.requests.filter((r) => r === 'GET /config/providers')).to.have.length(2);
+    });
+
+    it('fails a turn that OpenCode ends without a reply with its reason, never completing it empty', async () => {
+      const { executor, session } = await setUp({ modelLoadMs: 200 });
+      // Break the instance the way OpenCode 1.18.33 breaks: a client aborting the first loop while it resolves the model.
+      const other = await (await fetch(`${fake.url}/session`, { method: 'POST', headers: auth, body: '{}' })).json() as { id: string };
+      await fetch(`${fake.url}/session/${other.id}/prompt_async`, { method: 'POST', headers: auth, body: JSON.stringify({ parts: [{ type: 'text', text: 'first' }] }) });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await fetch(`${fake.url}/session/${other.id}/abort`, { method: 'POST', headers: auth, body: '{}' });
+      await eventually(() => fake.modelState === 'broken', 'the broken instance');
+      const { events } = await runPrompt(executor, session, 'hello');
+      expect(types(events)).to.deep.equal(['run.started', 'run.failed']);
+      expect(terminalOf(events)).to.deep.include({ error: { code: 'opencode.run_failed', message: 'OpenCode failed the run (UnknownError): Error: All fibers interrupted without error', retryable: false } });
+    });
+  });
+
   describe('idempotency and resumption', () => {
     it('does not start a second turn when the prompt was accepted but its answer was lost', async () => {
       const { executor, session } = await setUp({}, { requestTimeoutMs: 300 });

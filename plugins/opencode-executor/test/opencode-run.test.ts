@@ -44,9 +44,37 @@ describe('OpenCodeRun (event projection)', () => {
     const run = newRun();
     play(run, [idle, ev('session.status', { status: { type: 'idle' } })]);
     expect(run.done).to.equal(false);
-    play(run, [busy, idle]);
+    play(run, [busy, assistant(), idle]);
     expect(run.done).to.equal(true);
     expect(typesOf(run.events)).to.deep.equal(['run.started', 'run.completed']);
+  });
+
+  it('fails a turn that went idle without a reply with the session.error that follows the idle', () => {
+    const h = hooks();
+    const run = newRun(h);
+    play(run, [busy, ev('session.status', { status: { type: 'idle' } }), idle]);
+    expect(run.done).to.equal(false);
+    play(run, [ev('session.error', { error: { name: 'UnknownError', data: { message: 'Error: All fibers interrupted without error\n    at x' } } })]);
+    expect(typesOf(run.events)).to.deep.equal(['run.started', 'run.failed']);
+    expect(run.events[1]).to.deep.include({ error: { code: 'opencode.run_failed', message: 'OpenCode failed the run (UnknownError): Error: All fibers interrupted without error', retryable: false } });
+    expect(h.finished).to.equal(1);
+  });
+
+  it('fails a turn that went idle without a reply and without a reason as interrupted, after the grace', async () => {
+    const run = newRun(hooks(), 10);
+    play(run, [busy, idle]);
+    await run.changed();
+    expect(run.events.at(-1)).to.deep.include({ type: 'run.failed', error: { code: 'opencode.run_interrupted', message: 'OpenCode ended the turn without a reply; send the message again', retryable: true } });
+  });
+
+  it('keeps following a turn that goes busy again or answers after an idle without a reply', async () => {
+    const run = newRun(hooks(), 30);
+    play(run, [busy, idle, busy]);
+    play(run, [idle, assistant(), part({ id: 'prt_1', type: 'text', text: 'late answer', time: { start: 1, end: 2 } })]);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(run.done).to.equal(false);
+    play(run, [idle]);
+    expect(run.events.at(-1)).to.deep.include({ type: 'run.completed', finalText: 'late answer' });
   });
 
   it('ends with one run.failed for OpenCode\'s double session.error', () => {
@@ -116,8 +144,8 @@ describe('OpenCodeRun (event projection)', () => {
     expect(events.at(-1)).to.include({ finalText: 'First.\n\nSecond.' });
   });
 
-  it('ignores messages from before its prompt and never mistakes a user message for the reply', () => {
-    const run = newRun();
+  it('ignores messages from before its prompt and never mistakes a user message for the reply', async () => {
+    const run = newRun(hooks(), 10);
     const events = play(run, [
       busy,
       ev('message.updated', { info: { id: 'msg_000000000005olderOLDERold', sessionID: SESSION, role: 'assistant' } }),
@@ -126,7 +154,9 @@ describe('OpenCodeRun (event projection)', () => {
       ev('message.updated', { info: { id: 'msg_000000000015queuedQUEUEDq', sessionID: SESSION, role: 'user' } }),
       idle,
     ]);
-    expect(typesOf(events)).to.deep.equal(['run.started', 'run.completed']);
+    await run.changed();
+    expect(typesOf(events)).to.deep.equal(['run.started', 'run.failed']);
+    expect(events[1]).to.deep.include({ error: { code: 'opencode.run_interrupted', message: 'OpenCode ended the turn without a reply; send the message again', retryable: true } });
   });
 
   it('holds parts that arrive before their message, until the message says it is the assistant\'s', () => {

@@ -9,6 +9,10 @@ export interface TurnHost {
   setBusy(sessionId: string, status: { type: string; [key: string]: unknown } | null): void;
   askPermission(request: Record<string, unknown>): Promise<string>;
   askQuestion(request: Record<string, unknown>): Promise<string[][]>;
+  /** Resolves the instance's model (lazily, once); false when an earlier abort broke it. */
+  resolveModel(): Promise<boolean>;
+  /** This loop was aborted while it resolved the model. */
+  modelResolutionInterrupted(): void;
 }
 
 const ABORTED = Symbol('aborted');
@@ -56,6 +60,7 @@ export class FakeTurn {
     const marker = /\[\[(stream|tool:bash|question|slow|4xx|5xx)\]\]/.exec(this.text)?.[1];
     if (marker === '4xx') return this.fail4xx();
     if (marker === '5xx') return this.retryForever();
+    if (!(await this.modelResolved())) return this.failBrokenInstance();
     this.startAssistant();
     if (marker === 'slow') {
       await this.streamText('Thinking', 1);
@@ -100,6 +105,23 @@ export class FakeTurn {
     this.host.emit('session.error', { sessionID: this.sessionId, error });
     this.idle();
     this.host.emit('session.error', { sessionID: this.sessionId, error: { name: 'UnknownError', data: { message: 'Error: fake upstream failure (400)\n    at stack (fake.ts:1:1)' } } });
+    throw DONE;
+  }
+
+  private async modelResolved(): Promise<boolean> {
+    try {
+      return await this.wait(this.host.resolveModel());
+    } catch (error) {
+      if (error === ABORTED) this.host.modelResolutionInterrupted();
+      throw error;
+    }
+  }
+
+  /** What OpenCode 1.18.33 does for every loop once an abort interrupted its model resolution. */
+  private failBrokenInstance(): never {
+    this.idle();
+    const message = 'Error: All fibers interrupted without error\n    at SessionPrompt.getModel (fake.ts:1:1)';
+    this.host.emit('session.error', { sessionID: this.sessionId, error: { name: 'UnknownError', data: { message } } });
     throw DONE;
   }
 

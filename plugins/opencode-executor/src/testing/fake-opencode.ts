@@ -27,6 +27,15 @@ export interface FakeOpenCodeOptions {
   chunkDelayMs?: number;
   /** `server.heartbeat` interval. Default 10000 ms. */
   heartbeatMs?: number;
+  /**
+   * OpenCode 1.18 resolves the configured model lazily: in the first agent loop of its directory
+   * instance, or in `GET /config/providers`, whichever comes first. With this set, that
+   * resolution takes `modelLoadMs`, and an abort landing during it breaks the instance as it
+   * breaks OpenCode 1.18.33: every later turn, in any session, goes busy → idle → `session.error`
+   * UnknownError "All fibers interrupted without error", without an assistant message, until
+   * `POST /instance/dispose`. Default: the model is resolved from the start.
+   */
+  modelLoadMs?: number;
 }
 
 /** A running fake of OpenCode's classic HTTP API on 127.0.0.1. */
@@ -50,8 +59,13 @@ export interface FakeOpenCode {
   freezeStreams(): void;
   /** Messages of a session, as `GET /session/{id}/message` returns them. */
   messages(sessionId: string): OpenCodeMessage[];
+  /** The directory instance's model: see {@link FakeOpenCodeOptions.modelLoadMs}. */
+  readonly modelState: ModelState;
   close(): Promise<void>;
 }
+
+/** `broken`: a loop was aborted while resolving the model (OpenCode keeps the interruption). */
+export type ModelState = 'unresolved' | 'resolving' | 'resolved' | 'broken';
 
 interface Injected {
   failure: FakeOpenCodeFailure;
@@ -94,11 +108,14 @@ class FakeOpenCodeServer implements FakeOpenCode, TurnHost {
   private refuseStreamsUntil = 0;
   private readonly server = createServer((req, res) => void this.handle(req, res).catch((error: unknown) => this.crash(res, error)));
   private heartbeat: NodeJS.Timeout | undefined;
+  private resolving: Promise<void> | null = null;
+  modelState: ModelState;
   url = '';
 
   constructor(private readonly options: FakeOpenCodeOptions) {
     this.legacy = options.legacy ?? false;
     this.chunkDelayMs = options.chunkDelayMs ?? 5;
+    this.modelState = options.modelLoadMs === undefined ? 'resolved' : 'unresolved';
   }
 
   get streamCount(): number {
@@ -168,6 +185,22 @@ class FakeOpenCodeServer implements FakeOpenCode, TurnHost {
     this.emit('session.idle', { sessionID: sessionId });
   }
 
+  resolveModel(): Promise<boolean> {
+    if (this.modelState === 'resolved' || this.modelState === 'broken') return Promise.resolve(this.modelState === 'resolved');
+    if (!this.resolving) {
+      this.modelState = 'resolving';
+      this.resolving = new Promise<void>((resolve) => setTimeout(resolve, this.options.modelLoadMs ?? 0)).then(() => {
+        this.resolving = null;
+        if (this.modelState === 'resolving') this.modelState = 'resolved';
+      });
+    }
+    return this.resolving.then(() => this.modelState === 'resolved');
+  }
+
+  modelResolutionInterrupted(): void {
+    if (this.modelState === 'resolving') this.modelState = 'broken';
+  }
+
   askPermission(request: Record<string, unknown>): Promise<string> {
     return new Promise((resolve) => {
       this.permissions.set(request.id as string, { request, resolve });
@@ -235,7 +268,11 @@ class FakeOpenCodeServer implements FakeOpenCode, TurnHost {
         return json(res, 200, [...this.questions.values()].map((q) => q.request));
       case 'POST /question/:id/reply':
         return this.replyQuestion(parts[1]!, body.answers as string[][], res);
+      case 'GET /config/providers':
+        await this.resolveModel();
+        return json(res, 200, { providers: [{ id: 'fake', name: 'Fake', models: { 'fake-model': { id: 'fake-model', name: 'Fake Model' } } }], default: { fake: 'fake-model' } });
       case 'POST /instance/dispose':
+        if (this.options.modelLoadMs !== undefined && this.modelState !== 'resolving') this.modelState = 'unresolved';
         this.disposeInstance();
         return json(res, 200, true);
       default:
