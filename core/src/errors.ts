@@ -10,6 +10,8 @@ const BRAND = Symbol.for('cowork-gateway.error');
 export interface GatewayErrorOptions {
   cause?: unknown;
   details?: Record<string, unknown>;
+  /** Whether the message may be shown to an HTTP caller; default: only for statuses below 500. */
+  expose?: boolean;
 }
 
 export class GatewayError extends Error {
@@ -24,7 +26,7 @@ export class GatewayError extends Error {
     this.name = 'GatewayError';
     this.code = code;
     this.status = status;
-    this.expose = status < 500;
+    this.expose = options.expose ?? status < 500;
     this.details = options.details;
   }
 
@@ -56,13 +58,18 @@ export function defineError<P = void>(spec: {
   code: string;
   status: number;
   message: (params: P) => string;
+  /**
+   * Show the message to HTTP callers even for a 5xx: for deliberate refusals such as a 503
+   * while a shared dependency is down, whose message says what to do and holds no secrets.
+   */
+  expose?: boolean;
 }): GatewayErrorClass<P> {
   registerErrorCode(spec.code, spec.status);
   const Defined = class extends GatewayError {
     static readonly code = spec.code;
     static readonly status = spec.status;
     constructor(params: P, options?: GatewayErrorOptions) {
-      super(spec.code, spec.message(params), spec.status, options);
+      super(spec.code, spec.message(params), spec.status, spec.expose === undefined ? options : { ...options, expose: spec.expose });
     }
   };
   Object.defineProperty(Defined, 'name', { value: codeToClassName(spec.code) });

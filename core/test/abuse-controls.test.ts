@@ -145,7 +145,9 @@ describe('core abuse controls: the HTTP server fails closed when they are down',
       const hook = await fetch(`${server.url}/webhooks/hook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       expect(hook.status).to.equal(503);
       expect(hook.headers.get('retry-after')).to.equal('4');
-      expect(((await hook.json()) as { error: { code: string } }).error.code).to.equal('limits.unavailable');
+      const refused = ((await hook.json()) as { error: { code: string; message: string } }).error;
+      expect(refused.code).to.equal('limits.unavailable');
+      expect(refused.message, 'a deliberate refusal says what is down and when to retry').to.match(/^the shared .+ is unavailable; the request was refused, retry in \d+ s$/);
       const admin = await fetch(`${server.url}/admin/x`, { headers: { authorization: 'Bearer admin-token-0123456789' } });
       expect(admin.status).to.equal(503);
       expect(admin.headers.get('retry-after')).to.equal('4');

@@ -23,6 +23,7 @@ import { FixedWindowRateLimiter, type RateLimitDecision } from './rate-limiter.j
 export const LimitsUnavailable = defineError<{ control: string; retryAfterSeconds: number }>({
   code: 'limits.unavailable',
   status: 503,
+  expose: true,
   message: ({ control, retryAfterSeconds }) => `the shared ${control} is unavailable; the request was refused, retry in ${retryAfterSeconds} s`,
 });
 
