@@ -1,4 +1,5 @@
 import { ExecutorUnavailableError, isGatewayError } from '@cowork-gateway/core';
+import type { OpenCodeProviders } from './model-check.js';
 import { OpenCodeBadResponse, OpenCodeRequestRejected, OpenCodeUnauthorized } from './errors.js';
 import type {
   OpenCodeMessage,
@@ -50,6 +51,16 @@ export class OpenCodeClient {
 
   health(options: { timeoutMs?: number } = {}): Promise<{ healthy?: boolean; version?: string }> {
     return this.json('GET', '/global/health', { scoped: false, timeoutMs: options.timeoutMs });
+  }
+
+  /** The merged config of the project directory (`model` is "provider/model" when set). */
+  config(options: { timeoutMs?: number } = {}): Promise<{ model?: unknown }> {
+    return this.json('GET', '/config', { timeoutMs: options.timeoutMs });
+  }
+
+  /** The providers OpenCode can use now, with their models and each one's default model. */
+  providers(options: { timeoutMs?: number } = {}): Promise<OpenCodeProviders> {
+    return this.json('GET', '/config/providers', { timeoutMs: options.timeoutMs });
   }
 
   createSession(title: string): Promise<{ id: string }> {
