@@ -121,7 +121,7 @@ export class OpenCodeExecutor implements ExecutionAuthority {
       return { state: 'degraded', reason: `the managed opencode serve is ${this.managed.state}`, detail: managed };
     }
     try {
-      // Health and the model check run side by side, each with the short timeout: /ready stays quick.
+      // Health and the model check run side by side; /ready waits at most the short timeout for either.
       const timeoutMs = Math.min(2_000, this.options.requestTimeoutMs);
       const model = this.checkModel(timeoutMs);
       const health = await this.client.health({ timeoutMs });
