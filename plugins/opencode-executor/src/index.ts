@@ -12,6 +12,7 @@ export { ManagedOpenCode, type ManagedOpenCodeSettings, type ManagedState } from
 export { resolveOpenCodeBinary } from './managed/binary.js';
 export { opencodeExecutorOptions, managedOpenCodeOptions, OPENCODE_EXECUTOR_OPTIONS } from './options.js';
 export type { OpenCodeExecutorOptions, ManagedOpenCodeOptions } from './options.js';
+export { judgeModel, type ModelCheck, type OpenCodeProviders } from './model-check.js';
 export { assertPrivateOpenCodeUrl, parseOpenCodeUrl } from './private-url.js';
 export {
   URL_SETTING,

@@ -1,4 +1,5 @@
 import { ExecutorUnavailableError, isGatewayError } from '@cowork-gateway/core';
+import type { OpenCodeProviders } from './model-check.js';
 import { OpenCodeBadResponse, OpenCodeRequestRejected, OpenCodeUnauthorized } from './errors.js';
 import type {
   OpenCodeMessage,
@@ -52,6 +53,19 @@ export class OpenCodeClient {
     return this.json('GET', '/global/health', { scoped: false, timeoutMs: options.timeoutMs });
   }
 
+  /** The merged config of the project directory (`model` is "provider/model" when set). */
+  config(options: { timeoutMs?: number } = {}): Promise<{ model?: unknown }> {
+    return this.json('GET', '/config', { timeoutMs: options.timeoutMs });
+  }
+
+  /**
+   * The providers OpenCode can use now, with their models and each one's default model. Reading it
+   * also makes OpenCode resolve its models (see `OpenCodeExecutor`'s model warm-up).
+   */
+  providers(options: { timeoutMs?: number } = {}): Promise<OpenCodeProviders> {
+    return this.json('GET', '/config/providers', { timeoutMs: options.timeoutMs });
+  }
+
   createSession(title: string): Promise<{ id: string }> {
     return this.json('POST', '/session', { body: { title } });
   }
@@ -76,11 +90,6 @@ export class OpenCodeClient {
   /** Busy sessions of the directory; idle sessions are absent. */
   statuses(): Promise<Record<string, OpenCodeSessionStatus>> {
     return this.json('GET', '/session/status');
-  }
-
-  /** The directory instance's providers and default models; reading it makes OpenCode resolve them. */
-  providers(): Promise<{ providers?: unknown[]; default?: Record<string, string> }> {
-    return this.json('GET', '/config/providers');
   }
 
   permissions(): Promise<OpenCodePermissionRequest[]> {

@@ -15,6 +15,7 @@ import {
 import { OpenCodeInteractionNotFound, OpenCodeRunNotFound, OpenCodeSessionNotFound } from './errors.js';
 import { DEFAULT_EVENT_STREAM_TIMING, OpenCodeEventStream, type EventStreamTiming } from './event-stream.js';
 import { ManagedOpenCode, type ManagedOpenCodeSettings } from './managed/managed-opencode.js';
+import { ModelCheckCache, type ModelCheck } from './model-check.js';
 import { messageIdSuffix, newMessageId, parseRunId, runIdOf } from './message-id.js';
 import { OpenCodeClient, isRejectedWith } from './opencode-client.js';
 import { OpenCodeRun } from './opencode-run.js';
@@ -30,6 +31,8 @@ export interface OpenCodeExecutorOverrides {
   parentEnv?: NodeJS.ProcessEnv;
   /** How long `abort()` waits for OpenCode to confirm before ending the run itself. Default 2000. */
   abortConfirmMs?: number;
+  /** How long `health()` keeps OpenCode's answer about its default model. Default 15000. */
+  modelCheckTtlMs?: number;
 }
 
 const FINISHED_RUNS_KEPT = 500;
@@ -68,6 +71,7 @@ export class OpenCodeExecutor implements ExecutionAuthority {
   private readonly lastReAbort = new Map<string, number>();
   /** The directory instance's model resolution, done once per event-stream connection. */
   private modelsResolved: Promise<void> | null = null;
+  private readonly modelCheck: ModelCheckCache;
 
   constructor(
     private readonly options: OpenCodeExecutorOptions,
@@ -77,6 +81,7 @@ export class OpenCodeExecutor implements ExecutionAuthority {
   ) {
     this.id = instance.id;
     this.logger = logger;
+    this.modelCheck = new ModelCheckCache(overrides.modelCheckTtlMs ?? 15_000, options.requestTimeoutMs);
     if (options.url !== undefined) parseOpenCodeUrl(options.url);
   }
 
@@ -100,6 +105,8 @@ export class OpenCodeExecutor implements ExecutionAuthority {
       this.resyncActiveRuns();
     });
     await this.checkReachable();
+    // Warms the model check (and OpenCode's project instance) so the first /ready has an answer.
+    void this.checkModel(0);
   }
 
   /**
@@ -120,12 +127,24 @@ export class OpenCodeExecutor implements ExecutionAuthority {
       return { state: 'degraded', reason: `the managed opencode serve is ${this.managed.state}`, detail: managed };
     }
     try {
-      const health = await this.client.health({ timeoutMs: Math.min(2_000, this.options.requestTimeoutMs) });
+      // Health and the model check run side by side; /ready waits at most the short timeout for either.
+      const timeoutMs = Math.min(2_000, this.options.requestTimeoutMs);
+      const model = this.checkModel(timeoutMs);
+      const health = await this.client.health({ timeoutMs });
       if (health.healthy !== true) return { state: 'degraded', reason: 'OpenCode reports itself unhealthy', detail: managed };
-      return { state: 'ok', detail: { version: health.version ?? 'unknown', events: this.stream?.isConnected ? 'connected' : 'idle', ...managed } };
+      const detail = { version: health.version ?? 'unknown', events: this.stream?.isConnected ? 'connected' : 'idle', ...managed };
+      const checked = await model;
+      if (!checked.usable) return { state: 'degraded', reason: checked.reason, detail: { ...detail, model: checked.model ?? null } };
+      return { state: 'ok', detail: { ...detail, model: checked.model } };
     } catch (error) {
       return { state: 'down', reason: error instanceof Error ? error.message : String(error), detail: managed };
     }
+  }
+
+  /** OpenCode's default model, asked at most once per TTL and per (managed) server process. */
+  private checkModel(waitMs: number): Promise<ModelCheck> {
+    const client = this.requireClient();
+    return this.modelCheck.check(client, `${client.baseUrl}#${this.managed?.restarts ?? 0}`, waitMs);
   }
 
   // ---- sessions and runs ---------------------------------------------------------------------

@@ -25,6 +25,7 @@ describe('@cowork-gateway/opencode-executor exports', () => {
         'OPENCODE_EXECUTOR_OPTIONS',
         'assertPrivateOpenCodeUrl',
         'parseOpenCodeUrl',
+        'judgeModel',
         'URL_SETTING',
         'OpenCodeUrlInvalid',
         'OpenCodeUrlNotPrivate',

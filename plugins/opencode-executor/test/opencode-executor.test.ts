@@ -13,8 +13,15 @@ describe('OpenCodeExecutor against a fake OpenCode', () => {
     fake = await startFakeOpenCode({ password: 'fake-secret', ...options });
     const executor = await started(executorFor(fake, { password: 'fake-secret', ...executorOptions }));
     executors.push(executor);
+    // start() asks for the default model in the background (health); let that settle, so request counts below are the runs' own.
+    await executor.health();
     const { executorSessionId } = await executor.bindSession({ sessionId: 'gw-1', title: 'Test' });
     return { executor, session: executorSessionId };
+  }
+
+  /** How many times OpenCode was asked for its providers (model resolution and the health check). */
+  function providerReads(): number {
+    return fake.requests.filter((r) => r === 'GET /config/providers').length;
   }
 
   async function another(): Promise<OpenCodeExecutor> {
@@ -150,24 +157,28 @@ describe('OpenCodeExecutor against a fake OpenCode', () => {
 
     it('resolves them again after the stream reconnects (a disposed instance or a new process)', async () => {
       const { executor, session } = await setUp({ modelLoadMs: 10 });
+      const before = providerReads();
       await runPrompt(executor, session, 'one');
       fake.disposeInstance();
       await eventually(() => fake.streamCount === 1, 'the reconnected stream');
       await runPrompt(executor, session, 'two');
-      expect(fake.requests.filter((r) => r === 'GET /config/providers')).to.have.length(2);
+      expect(providerReads() - before, 'one model resolution per stream connection').to.equal(2);
     });
 
     it('still prompts when the models cannot be read', async () => {
       const { executor, session } = await setUp();
+      const before = providerReads();
       fake.fail('server-error', { route: '/config/providers', times: 1 });
       const { events } = await runPrompt(executor, session, 'anyway');
       expect(terminalOf(events)).to.include({ type: 'run.completed', finalText: 'echo: anyway' });
       await runPrompt(executor, session, 'again');
-      expect(fake.requests.filter((r) => r === 'GET /config/providers')).to.have.length(2);
+      expect(providerReads() - before, 'the failed resolution is tried again before the next prompt').to.equal(2);
     });
 
     it('fails a turn that OpenCode ends without a reply with its reason, never completing it empty', async () => {
       const { executor, session } = await setUp({ modelLoadMs: 200 });
+      // The start-up health check resolved the model; a disposed instance resolves it again, and an abort during that breaks it.
+      await fetch(`${fake.url}/instance/dispose`, { method: 'POST', headers: auth, body: '{}' });
       // Break the instance the way OpenCode 1.18.33 breaks: a client aborting the first loop while it resolves the model.
       const other = await (await fetch(`${fake.url}/session`, { method: 'POST', headers: auth, body: '{}' })).json() as { id: string };
       await fetch(`${fake.url}/session/${other.id}/prompt_async`, { method: 'POST', headers: auth, body: JSON.stringify({ parts: [{ type: 'text', text: 'first' }] }) });

@@ -36,7 +36,19 @@ export interface FakeOpenCodeOptions {
    * `POST /instance/dispose`. Default: the model is resolved from the start.
    */
   modelLoadMs?: number;
+  /** What `GET /config` and `GET /config/providers` report. Default: model `fake/fake-model`, offered by provider `fake`. */
+  models?: FakeModelSetup;
 }
+
+/** The model setup the fake reports; change it at run time with {@link FakeOpenCode.setModels}. */
+export interface FakeModelSetup {
+  /** `model` of `GET /config` ("provider/model"); absent: unset, as in a fresh OpenCode. */
+  model?: string;
+  /** Available providers and their model ids (`GET /config/providers`); each one's default model is its first. */
+  providers?: Record<string, string[]>;
+}
+
+const DEFAULT_MODELS: FakeModelSetup = { model: 'fake/fake-model', providers: { fake: ['fake-model'] } };
 
 /** A running fake of OpenCode's classic HTTP API on 127.0.0.1. */
 export interface FakeOpenCode {
@@ -47,10 +59,12 @@ export interface FakeOpenCode {
   readonly requests: string[];
   /** Open `GET /event` streams. */
   readonly streamCount: number;
-  /** Injects `failure` into requests whose `METHOD /path` contains `route` (all when absent), `times` times (default: until healed). */
+  /** Injects `failure` into requests whose `METHOD /path` contains `route` (is `route` without the `$`, when it ends with `$`; all when absent), `times` times (default: until healed). */
   fail(failure: FakeOpenCodeFailure, options?: { route?: string; times?: number }): void;
   /** Removes every injected failure. */
   heal(): void;
+  /** Replaces what `GET /config` and `GET /config/providers` report. */
+  setModels(setup: FakeModelSetup): void;
   /** Cuts every event stream; new streams are refused (503) for `refuseMs`, and events meanwhile are lost. */
   dropStreams(options?: { refuseMs?: number }): void;
   /** Sends `server.instance.disposed` and ends every event stream, as `POST /instance/dispose` does. */
@@ -106,6 +120,7 @@ class FakeOpenCodeServer implements FakeOpenCode, TurnHost {
   private readonly questions = new Map<string, { request: Record<string, unknown>; resolve: (answers: string[][]) => void }>();
   private injected: Injected[] = [];
   private refuseStreamsUntil = 0;
+  private models: FakeModelSetup;
   private readonly server = createServer((req, res) => void this.handle(req, res).catch((error: unknown) => this.crash(res, error)));
   private heartbeat: NodeJS.Timeout | undefined;
   private resolving: Promise<void> | null = null;
@@ -116,6 +131,7 @@ class FakeOpenCodeServer implements FakeOpenCode, TurnHost {
     this.legacy = options.legacy ?? false;
     this.chunkDelayMs = options.chunkDelayMs ?? 5;
     this.modelState = options.modelLoadMs === undefined ? 'resolved' : 'unresolved';
+    this.models = options.models ?? DEFAULT_MODELS;
   }
 
   get streamCount(): number {
@@ -134,6 +150,10 @@ class FakeOpenCodeServer implements FakeOpenCode, TurnHost {
 
   heal(): void {
     this.injected = [];
+  }
+
+  setModels(setup: FakeModelSetup): void {
+    this.models = setup;
   }
 
   dropStreams(options: { refuseMs?: number } = {}): void {
@@ -242,6 +262,11 @@ class FakeOpenCodeServer implements FakeOpenCode, TurnHost {
         return json(res, 200, { healthy: true, version: this.legacy ? '0.15.0-fake' : '1.18.33-fake' });
       case 'GET /event':
         return this.openStream(res);
+      case 'GET /config':
+        return json(res, 200, { command: {}, plugin: [], agent: {}, mode: {}, ...(this.models.model === undefined ? {} : { model: this.models.model }) });
+      case 'GET /config/providers':
+        await this.resolveModel();
+        return json(res, 200, this.providersBody());
       case 'POST /session':
         return json(res, 200, this.createSession(String(body.title ?? 'New session')));
       case 'GET /session/status':
@@ -268,9 +293,6 @@ class FakeOpenCodeServer implements FakeOpenCode, TurnHost {
         return json(res, 200, [...this.questions.values()].map((q) => q.request));
       case 'POST /question/:id/reply':
         return this.replyQuestion(parts[1]!, body.answers as string[][], res);
-      case 'GET /config/providers':
-        await this.resolveModel();
-        return json(res, 200, { providers: [{ id: 'fake', name: 'Fake', models: { 'fake-model': { id: 'fake-model', name: 'Fake Model' } } }], default: { fake: 'fake-model' } });
       case 'POST /instance/dispose':
         if (this.options.modelLoadMs !== undefined && this.modelState !== 'resolving') this.modelState = 'unresolved';
         this.disposeInstance();
@@ -278,6 +300,15 @@ class FakeOpenCodeServer implements FakeOpenCode, TurnHost {
       default:
         return html(res);
     }
+  }
+
+  /** `{providers:[{id, name, models:{id: {...}}}], default:{providerID: modelID}}`, as OpenCode answers. */
+  private providersBody(): { providers: Record<string, unknown>[]; default: Record<string, string> } {
+    const entries = Object.entries(this.models.providers ?? {});
+    return {
+      providers: entries.map(([id, models]) => ({ id, name: id, source: 'config', models: Object.fromEntries(models.map((m) => [m, { id: m, providerID: id, name: m }])) })),
+      default: Object.fromEntries(entries.filter(([, models]) => models.length > 0).map(([id, models]) => [id, models[0]!])),
+    };
   }
 
   private createSession(title: string): { id: string; title: string } {
@@ -346,7 +377,8 @@ class FakeOpenCodeServer implements FakeOpenCode, TurnHost {
   }
 
   private takeFailure(line: string): FakeOpenCodeFailure | undefined {
-    const match = this.injected.find((i) => i.times > 0 && (i.route === undefined || line.includes(i.route)));
+    const matches = (route: string): boolean => (route.endsWith('$') ? line === route.slice(0, -1) : line.includes(route));
+    const match = this.injected.find((i) => i.times > 0 && (i.route === undefined || matches(i.route)));
     if (!match) return undefined;
     match.times -= 1;
     return match.failure;

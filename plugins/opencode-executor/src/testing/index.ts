@@ -6,4 +6,4 @@
  */
 export { startFakeLlm, type FakeLlm, type FakeLlmRequest } from './fake-llm.js';
 export { opencodeConfigFor } from './opencode-config.js';
-export { startFakeOpenCode, type FakeOpenCode, type FakeOpenCodeOptions, type FakeOpenCodeFailure, type ModelState } from './fake-opencode.js';
+export { startFakeOpenCode, type FakeOpenCode, type FakeOpenCodeOptions, type FakeOpenCodeFailure, type ModelState, type FakeModelSetup } from './fake-opencode.js';
