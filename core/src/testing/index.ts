@@ -75,3 +75,4 @@ export {
   type TestIdentity,
 } from './test-kernel.js';
 export { FakeBridge, signedWebhookRequest, type FakeBridgeDelivery, type FakeBridgeFailure } from './fake-bridge.js';
+export { startGatewayProcess, runGatewayCli, type GatewayProcess, type GatewayProcessOptions } from './gateway-process.js';

@@ -85,10 +85,11 @@ export class RedisAbuseControls implements AbuseControls {
       ...(this.options.url.startsWith('rediss://') ? { tls: { rejectUnauthorized: this.options.tlsRejectUnauthorized } } : {}),
     });
     this.client = client;
-    client.on('error', (error: Error) => {
-      const message = (error as NodeJS.ErrnoException).code ?? error.name;
-      if (message !== this.lastError) this.logger.warn('redis.unavailable', { reason: message });
-      this.lastError = message;
+    client.on('error', (error: Error) => this.markUnavailable((error as NodeJS.ErrnoException).code ?? error.name));
+    // A server that goes away may only close the connection; ioredis then reconnects without an
+    // 'error' when it is back soon enough, so a lost connection counts as unavailable too.
+    client.on('close', () => {
+      if (this.client === client) this.markUnavailable('connection closed');
     });
     client.on('ready', () => {
       if (this.lastError !== null) this.logger.info('redis.recovered', {});
@@ -106,6 +107,12 @@ export class RedisAbuseControls implements AbuseControls {
       client.once('ready', done);
       client.once('error', done);
     });
+  }
+
+  /** Logs `redis.unavailable` once per distinct reason until the connection is ready again. */
+  private markUnavailable(reason: string): void {
+    if (reason !== this.lastError) this.logger.warn('redis.unavailable', { reason });
+    this.lastError = reason;
   }
 
   health(): ComponentHealth {

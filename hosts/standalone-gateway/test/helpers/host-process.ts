@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { runGatewayCli, startGatewayProcess, type GatewayProcess } from '@cowork-gateway/core/testing';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,14 +9,7 @@ export const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sr
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..');
 export const PREFIX = 'OPEN_COWORK_STANDALONE_GATEWAY_';
 
-export interface HostProcess {
-  url: string;
-  child: ChildProcess;
-  /** Parsed JSON log lines the process wrote to stderr so far. */
-  logs: Record<string, unknown>[];
-  stderr(): string;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
+export type HostProcess = GatewayProcess;
 
 /** Writes a config object to a fresh temp dir and returns the file path. */
 export function writeConfig(config: unknown, dir = mkdtempSync(join(tmpdir(), 'cowork-e2e-'))): string {
@@ -40,76 +33,12 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 /** Starts `cowork-standalone-gateway start` as a child process and waits for it to listen. */
 export function startHost(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 15_000): Promise<HostProcess> {
-  const child = spawn(process.execPath, [BIN, 'start', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const logs: Record<string, unknown>[] = [];
-  let raw = '';
-  let buffered = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`gateway did not start within ${timeoutMs} ms:\n${raw}`));
-    }, timeoutMs);
-    child.stderr!.on('data', (chunk: Buffer) => {
-      raw += chunk.toString();
-      buffered += chunk.toString();
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        const parsed = parseJson(line);
-        if (!parsed) continue;
-        logs.push(parsed);
-        if (parsed.event === 'gateway.listening') {
-          clearTimeout(timer);
-          resolve({ url: parsed.url as string, child, logs, stderr: () => raw, stop: (signal) => stopChild(child, signal) });
-        }
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`gateway exited with ${code} before listening:\n${raw}`));
-    });
-  });
+  return startGatewayProcess({ bin: BIN, args: ['start', ...args], env, timeoutMs, killAfterMs: 15_000 });
 }
 
 /** Runs the CLI to completion and returns its exit code and output. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`CLI did not finish within ${timeoutMs} ms: ${stderr}`));
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', (code) => {
-      clearTimeout(kill);
-      resolve(code);
-    });
-    child.kill(signal);
-  });
-}
-
-function parseJson(line: string): Record<string, unknown> | null {
-  try {
-    const value = JSON.parse(line) as unknown;
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
+  return runGatewayCli({ bin: BIN, args, env, timeoutMs });
 }
 
 /** POSTs JSON to the gateway. */
