@@ -1,4 +1,4 @@
-import { CORE_SETTINGS, pluginSettingSpecs, type SettingSpec } from '@cowork-gateway/core';
+import { CORE_SETTINGS, pluginSettingSpecs, type GatewayPlugin, type SettingSpec } from '@cowork-gateway/core';
 import { bridgeEnvPlugins } from '@cowork-gateway/bridge';
 import { emailPlugin } from '@cowork-gateway/email';
 import { slackPlugin } from '@cowork-gateway/slack';
@@ -58,13 +58,25 @@ export const CLOUD_BRIDGE_PLUGINS = bridgeEnvPlugins;
 /** Core's settings with this host's defaults (port 8790). */
 const CORE_FOR_CLOUD = CORE_SETTINGS.map((spec) => (spec.key === 'PORT' ? { ...spec, default: CLOUD_GATEWAY_PORT } : spec));
 
+/**
+ * A plugin's settings under this host's prefix. The plugins name seed 001's `OPEN_COWORK_GATEWAY_*`
+ * variables as fallbacks for other hosts; here they are the primary names, so those are dropped.
+ */
+function providerSettings(plugin: GatewayPlugin): SettingSpec[] {
+  return pluginSettingSpecs(plugin).map((spec) => {
+    const aliases = spec.envAliases?.filter((alias) => alias !== CLOUD_GATEWAY_PREFIX + spec.key);
+    const { envAliases: _dropped, ...rest } = spec;
+    return aliases && aliases.length > 0 ? { ...rest, envAliases: aliases } : rest;
+  });
+}
+
 /** Every setting of the host: core's, its own, and those its provider plugins declare. */
 export const ALL_CLOUD_GATEWAY_SETTINGS: readonly SettingSpec[] = [
   ...CORE_FOR_CLOUD,
   ...CLOUD_GATEWAY_SETTINGS,
-  ...pluginSettingSpecs(telegramPlugin),
-  ...pluginSettingSpecs(webhookPlugin),
-  ...Object.values(bridgeEnvPlugins).flatMap((plugin) => pluginSettingSpecs(plugin)),
-  ...pluginSettingSpecs(slackPlugin),
-  ...pluginSettingSpecs(emailPlugin),
+  ...providerSettings(telegramPlugin),
+  ...providerSettings(webhookPlugin),
+  ...Object.values(bridgeEnvPlugins).flatMap((plugin) => providerSettings(plugin)),
+  ...providerSettings(slackPlugin),
+  ...providerSettings(emailPlugin),
 ];
