@@ -52,7 +52,7 @@ export function createCloudGatewayLogger(config: LoadedConfig): Logger {
  */
 export async function startCloudGateway(config: LoadedConfig, options: StartCloudGatewayOptions = {}): Promise<RunningCloudGateway> {
   assertProductMode(config);
-  assertSafeConfig(config, providerSelections(config).length);
+  assertSafeConfig(config, providerSelections(config));
   const logger = options.logger ?? createCloudGatewayLogger(config);
   let context: OperatorContext | null = null;
   let started = false;

@@ -8,14 +8,17 @@ export { startCloudGateway, loadCloudGatewayConfig, createCloudGatewayLogger, ty
 export { CLOUD_GATEWAY_CHOICES, CLOUD_GATEWAY_AUDIT_PREFIX, channelRoutes, cloudStoreSelection, instanceIdOf, providerSelections } from './preset.js';
 export {
   AdminTokenRequired,
+  AttachmentLimitAboveBodyCap,
   CloudSettingRequired,
   CloudUrlInvalid,
+  FakeProviderExposed,
   LoopbackBypassRefused,
   NoProviders,
   PlaceholderSecret,
   ProductModeInvalid,
   ProductModeReserved,
   ProductModeStandalone,
+  ProviderSettingRequired,
   PublicUrlInvalid,
   TelegramWebhookIncomplete,
   assertProductMode,
@@ -25,4 +28,4 @@ export {
 } from './safety.js';
 export { GatewayMetrics, OperatorBindingUnknown, OperatorDeliveryUnknown, OperatorDisabled, OperatorQueryInvalid, OperatorUnauthorized, operatorRoutes, operatorTokenMatches, readiness } from './operator.js';
 export { runSetup, SetupInvalid, type SetupArgs, type SetupResult } from './setup.js';
-export { ALL_CLOUD_GATEWAY_SETTINGS, CLOUD_GATEWAY_SETTINGS, CLOUD_GATEWAY_PREFIX, CLOUD_GATEWAY_PORT, PRODUCT_MODES } from './settings.js';
+export { ALL_CLOUD_GATEWAY_SETTINGS, CLOUD_GATEWAY_SETTINGS, CLOUD_GATEWAY_PREFIX, CLOUD_GATEWAY_PORT, CLOUD_BRIDGE_PLUGINS, CLOUD_PROVIDER_PLUGINS, FAKE_PROVIDER_PACKAGE, PRODUCT_MODES } from './settings.js';

@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import { isGatewayError, silentLogger } from '@cowork-gateway/core';
 import { FakeCloud, type FakeCloudToken } from '@cowork-gateway/cloud-executor/testing';
 import { FAKE_USER, privateMessage, startFakeTelegram, type FakeTelegram } from '@cowork-gateway/telegram/testing';
+import { FakeBridge, signedWebhookRequest } from '@cowork-gateway/webhook/testing';
 import {
   ALL_CLOUD_GATEWAY_SETTINGS,
   CLOUD_GATEWAY_PORT,
+  assertSafeConfig,
   channelRoutes,
   instanceIdOf,
   isLoopbackHost,
@@ -19,7 +21,7 @@ import {
   startCloudGateway,
   type RunningCloudGateway,
 } from '../src/index.js';
-import { ADMIN, BOT, REFUSALS, TOKEN } from './helpers/refusals.js';
+import { ADMIN, BOT, FAKE_PROVIDERS, REFUSALS, TOKEN } from './helpers/refusals.js';
 
 const PREFIX = 'OPEN_COWORK_GATEWAY_';
 
@@ -81,6 +83,66 @@ describe('Cloud Channel Gateway preset in process', function () {
         caught = error;
       }
       expect(isGatewayError(caught, 'cloud_gateway.telegram_webhook_incomplete')).to.equal(true);
+    });
+
+    it('enables webhook, bridges, Slack and email from their settings and routes each to its channel binding', () => {
+      const config = loadCloudGatewayConfig({
+        env: envOf({
+          [`${PREFIX}TELEGRAM_BOT_TOKEN`]: undefined,
+          [`${PREFIX}WEBHOOK_SHARED_SECRET`]: 'webhook-shared-secret',
+          [`${PREFIX}WEBHOOK_DELIVERY_URL`]: 'https://relay.example.com/out',
+          [`${PREFIX}WEBHOOK_MAX_ATTACHMENT_BYTES`]: '65536',
+          [`${PREFIX}DISCORD_DELIVERY_URL`]: 'https://discord-relay.example.com/out',
+          [`${PREFIX}DISCORD_SHARED_SECRET`]: 'discord-shared-secret',
+          [`${PREFIX}DISCORD_PROVIDER_ID`]: 'discord-main',
+          [`${PREFIX}DISCORD_CHANNEL_BINDING_ID`]: 'cb_discord',
+          [`${PREFIX}SLACK_BOT_TOKEN`]: 'xoxb-bot-token',
+          [`${PREFIX}SLACK_MODE`]: 'socket',
+          [`${PREFIX}SLACK_APP_TOKEN`]: 'xapp-app-token',
+          [`${PREFIX}SLACK_CHANNEL_BINDING_ID`]: 'cb_slack',
+          [`${PREFIX}EMAIL_INBOUND_SECRET`]: 'email-inbound-secret',
+          [`${PREFIX}EMAIL_FROM`]: 'gateway@example.com',
+          [`${PREFIX}EMAIL_SMTP_HOST`]: 'smtp.example.com',
+        }),
+      });
+      const selections = providerSelections(config);
+      expect(selections.map((s) => [s.id, s.use])).to.deep.equal([
+        ['webhook', '@cowork-gateway/webhook'],
+        ['discord-main', '@cowork-gateway/bridge'],
+        ['slack', '@cowork-gateway/slack'],
+        ['email', '@cowork-gateway/email'],
+      ]);
+      expect(selections[0]!.options).to.deep.include({ sharedSecret: 'webhook-shared-secret', maxAttachmentBytes: 65536 });
+      // An unset inline attachment limit is lowered from the wire default (10 MiB) to the body cap.
+      expect(selections[1]!.options).to.deep.include({ platform: 'discord', maxAttachmentBytes: 1_048_576 });
+      expect(selections[2]!.options).to.deep.include({ mode: 'socket', appToken: 'xapp-app-token' });
+      expect(selections[3]!.options).to.deep.include({ from: 'gateway@example.com', inboundSecret: 'email-inbound-secret' });
+      expect(channelRoutes(config, selections)).to.deep.equal([
+        { instance: 'webhook', provider: 'webhook', channelBindingId: 'webhook', workspaceId: null },
+        { instance: 'discord-main', provider: 'discord', channelBindingId: 'cb_discord', workspaceId: null },
+        { instance: 'slack', provider: 'slack', channelBindingId: 'cb_slack', workspaceId: null },
+        { instance: 'email', provider: 'email', channelBindingId: 'email', workspaceId: null },
+      ]);
+      expect(() => assertSafeConfig(config, selections)).to.not.throw();
+      const file = [
+        { id: 'relay', use: '@cowork-gateway/bridge', options: { platform: 'signal' }, key: 'providers[0]', source: 'file' },
+        { id: 'mail-eu', use: '@cowork-gateway/email', options: {}, key: 'providers[1]', source: 'file' },
+        { id: 'bare', use: '@cowork-gateway/bridge', options: {}, key: 'providers[2]', source: 'file' },
+      ];
+      expect(channelRoutes(config, file).map((r) => [r.provider, r.channelBindingId])).to.deep.equal([['signal', 'relay'], ['email', 'mail-eu'], ['generic', 'bare']]);
+      for (const key of ['WEBHOOK_CHANNEL_BINDING_ID', 'DISCORD_CHANNEL_BINDING_ID', 'WHATSAPP_CHANNEL_BINDING_ID', 'SIGNAL_CHANNEL_BINDING_ID', 'SLACK_CHANNEL_BINDING_ID', 'EMAIL_CHANNEL_BINDING_ID', 'ALLOW_PUBLIC_FAKE_PROVIDER', 'SLACK_SIGNING_SECRET', 'EMAIL_SMTP_HOST', 'DISCORD_SHARED_SECRET']) {
+        expect(ALL_CLOUD_GATEWAY_SETTINGS.map((s) => s.key), key).to.include(key);
+      }
+    });
+
+    it('allows the fake provider on loopback, and publicly only with the self-host override', () => {
+      const check = (extra: Record<string, string>) => {
+        const config = loadCloudGatewayConfig({ env: envOf({ [`${PREFIX}CONFIG_JSON`]: FAKE_PROVIDERS, ...extra }) });
+        assertSafeConfig(config, providerSelections(config));
+      };
+      expect(() => check({})).to.not.throw();
+      expect(() => check({ [`${PREFIX}HOST`]: '0.0.0.0', [`${PREFIX}ALLOW_PUBLIC_FAKE_PROVIDER`]: 'true' })).to.not.throw();
+      expect(() => check({ [`${PREFIX}HOST`]: '0.0.0.0' })).to.throw(/cloud_gateway\.fake_provider_exposed/);
     });
 
     it('checks the admin token in constant time from Bearer or the gateway header, and knows loopback', () => {
@@ -176,6 +238,38 @@ describe('Cloud Channel Gateway preset in process', function () {
       expect(gateway!.stop()).to.equal(stopping);
       await stopping;
       gateway = undefined;
+    });
+
+    it('serves a signed webhook provider through its own Cloud channel binding', async () => {
+      const secret = 'webhook-shared-secret';
+      const bridge = await FakeBridge.start(secret);
+      try {
+        cloud.addChannelBinding({ provider: 'webhook', bindingId: 'cb_hooks' });
+        const hooksToken = cloud.issueToken({ channelBindingIds: ['telegram', 'cb_hooks'] });
+        cloud.setIdentity({ provider: 'webhook', externalUserId: 'hook-user', role: 'member' });
+        await start({
+          [`${PREFIX}SERVICE_TOKEN`]: hooksToken.plaintext,
+          [`${PREFIX}WEBHOOK_SHARED_SECRET`]: secret,
+          [`${PREFIX}WEBHOOK_DELIVERY_URL`]: bridge.url,
+          [`${PREFIX}WEBHOOK_ALLOW_LOOPBACK_DELIVERY`]: 'true',
+          [`${PREFIX}WEBHOOK_CHANNEL_BINDING_ID`]: 'cb_hooks',
+        });
+        const request = signedWebhookRequest('webhook', secret, { id: 'evt-hook-1', target: { chatId: 'room-1' }, sender: { userId: 'hook-user' }, text: 'hello over the webhook' });
+        const response = await fetch(gateway!.url + request.path, { method: 'POST', headers: request.headers as Record<string, string>, body: request.rawBody });
+        expect(response.status, await response.text()).to.be.within(200, 299);
+        await bridge.waitFor(() => bridge.received().some((m) => m.text.includes('Echo: hello over the webhook')), 15_000);
+        expect(bridge.deliveries.every((d) => d.signatureValid)).to.equal(true);
+        const diagnostics = await (await get('/diagnostics')).json() as Record<string, any>;
+        expect(diagnostics.deliveryOperator.channelBindingIds).to.have.members(['telegram', 'cb_hooks']);
+        bridge.deliveries.length = 0;
+        cloud.injectDelivery({ channelBindingId: 'cb_hooks', target: { chatId: 'room-1' }, payload: { message: 'hook watch fired' }, deliveryId: 'hw-1' });
+        await bridge.waitFor(() => bridge.received().some((m) => m.text.includes('hook watch fired')), 15_000);
+        await cloud.until(() => [...cloud.deliveries.values()].some((d) => d.deliveryId === 'hw-1' && d.status === 'sent'), 10_000, 'hw-1 sent');
+      } finally {
+        await gateway?.stop();
+        gateway = undefined;
+        await bridge.close();
+      }
     });
 
     it('turns metrics and diagnostics off, and reports the subscription down on /ready', async () => {
