@@ -169,7 +169,9 @@ describe('/dashboard (the gateway in process)', function () {
       await page.goto(`${host.url}/dashboard#deliveries`);
       const row = page.locator(`tr[data-delivery="${dead.deliveryId}"]`);
       expect(await row.locator('td:nth-child(4)').textContent()).to.equal('dead');
-      await Promise.all([page.waitForURL(/\/dashboard/), row.locator('button', { hasText: 'Retry' }).click()]);
+      // The page is already on /dashboard, so waitForURL would resolve before the form's
+      // POST → 303 → GET finished and race the reloads below; wait for the new document's load.
+      await Promise.all([page.waitForEvent('load'), row.locator('button', { hasText: 'Retry' }).click()]);
       await channel.waitFor(() => channel.messagesFor('chat-dead').length >= 1);
       await eventually(async () => {
         await page.reload();
